@@ -1,0 +1,37 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+REGAPI_HOST ?= 127.0.0.1
+REGAPI_PORT ?= 8000
+export REGAPI_HOST REGAPI_PORT
+
+.PHONY: run test lint typecheck schema check clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall when pyproject.toml changes, not on every run.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/regapi serve
+
+test: $(STAMP)
+	$(BIN)/ruff check api tests bench
+	$(BIN)/mypy api
+	$(BIN)/python -m pytest
+
+schema: $(STAMP)
+	$(BIN)/regapi export-schema > schema.graphql
+
+check: $(STAMP)
+	$(BIN)/regapi policy check policies/
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,23 @@
+"""Tenant policies: the typed model, the YAML loader and the pure decision engine."""
+
+from api.policy.decision import Decision, Violation, ViolationCode
+from api.policy.engine import evaluate
+from api.policy.loader import PolicyError, PolicyLoadError, load_directory, load_policy
+from api.policy.model import Operation, Policy, TenantPolicy, UsernameKind
+from api.policy.username import normalize_username
+
+__all__ = [
+    "Decision",
+    "Operation",
+    "Policy",
+    "PolicyError",
+    "PolicyLoadError",
+    "TenantPolicy",
+    "UsernameKind",
+    "Violation",
+    "ViolationCode",
+    "evaluate",
+    "load_directory",
+    "load_policy",
+    "normalize_username",
+]

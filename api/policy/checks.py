@@ -1,0 +1,102 @@
+"""Rules that each parse on their own but cannot hold together, reported with the key to fix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from api.policy.model import (
+    CUSTOM_ATTRIBUTE,
+    RESERVED_ATTRIBUTES,
+    STANDARD_ATTRIBUTES,
+    Policy,
+)
+from api.policy.rules import check_value
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    path: Path
+    message: str
+    fix: str
+
+
+def contradictions(policy: Policy) -> list[Problem]:
+    problems: list[Problem] = []
+    for name, rule in policy.attributes.items():
+        at: Path = ("attributes", name)
+        if name in RESERVED_ATTRIBUTES:
+            problems.append(
+                Problem(at, f"{name} is written by Cognito only", f"remove {name}: no client may ever set it")
+            )
+            continue
+        if name not in STANDARD_ATTRIBUTES and not CUSTOM_ATTRIBUTE.match(name):
+            problems.append(
+                Problem(
+                    at,
+                    f"{name} is neither a standard Cognito attribute nor a custom one",
+                    "use a standard attribute (email, name, given_name, ...) or name it custom:<1-20 letters, "
+                    "digits or _>",
+                )
+            )
+        if not rule.mutable and rule.writable_by is not None and "first_sign_in" in rule.writable_by:
+            problems.append(
+                Problem(
+                    (*at, "writable_by"),
+                    "a write-once attribute (mutable: false) can only be written when the user is created",
+                    "remove first_sign_in from writable_by, or make the attribute mutable",
+                )
+            )
+        for op in sorted(rule.required_ops - rule.writable_ops):
+            problems.append(
+                Problem(
+                    (*at, "required"),
+                    f"{name} is required at {op.value} but {op.value} may not write it",
+                    f"add {op.value} to writable_by, or remove it from required",
+                )
+            )
+        if rule.min_length is not None and rule.max_length is not None and rule.min_length > rule.max_length:
+            problems.append(
+                Problem((*at, "min_length"), "min_length is larger than max_length", "lower min_length")
+            )
+        for value in rule.enum or []:
+            failures = [v.code.value for v in check_value(name, rule, value)]
+            if failures:
+                problems.append(
+                    Problem(
+                        (*at, "enum"),
+                        f"the allowed value {value!r} fails this attribute's own rules ({', '.join(failures)})",
+                        "change the value, or the pattern/format/length it fails",
+                    )
+                )
+    if policy.registration.approval_required:
+        problems.append(
+            Problem(
+                ("registration", "approval_required"),
+                "approval of self sign-ups is not available in this version of regapi",
+                "set approval_required: false (sign-ups are confirmed by their e-mail code)",
+            )
+        )
+    domains = policy.email_domains
+    if domains is not None:
+        if domains.allow is not None and domains.deny is not None:
+            problems.append(
+                Problem(("email_domains",), "both allow and deny are set", "keep either allow or deny, not both")
+            )
+        if policy.username.kind != "email" and "email" not in policy.attributes:
+            problems.append(
+                Problem(
+                    ("email_domains",),
+                    "the rule can never apply: this tenant has no e-mail address",
+                    "add an email attribute, use username.kind: email, or remove email_domains",
+                )
+            )
+    keys = policy.admins.api_keys
+    for index, key in enumerate(keys):
+        if any(other.sha256 == key.sha256 or other.name == key.name for other in keys[:index]):
+            problems.append(
+                Problem(("admins", "api_keys", index), "duplicate API key name or digest", "give each key its own entry")
+            )
+    return problems
+

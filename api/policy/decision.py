@@ -1,0 +1,58 @@
+"""What the engine answers: allowed or not, every violation with a stable code, and the revision."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ViolationCode(StrEnum):
+    """One code per rule of DESIGN.md section 4. Clients switch on these; never rename one."""
+
+    SELF_SIGNUP_DISABLED = "SELF_SIGNUP_DISABLED"
+    USERNAME_INVALID = "USERNAME_INVALID"
+    EMAIL_MISMATCH = "EMAIL_MISMATCH"
+    REQUIRED_ATTRIBUTE_MISSING = "REQUIRED_ATTRIBUTE_MISSING"
+    UNKNOWN_ATTRIBUTE = "UNKNOWN_ATTRIBUTE"
+    RESERVED_ATTRIBUTE = "RESERVED_ATTRIBUTE"
+    DUPLICATE_ATTRIBUTE = "DUPLICATE_ATTRIBUTE"
+    ATTRIBUTE_NOT_WRITABLE = "ATTRIBUTE_NOT_WRITABLE"
+    IMMUTABLE_ATTRIBUTE = "IMMUTABLE_ATTRIBUTE"
+    ATTRIBUTE_ALREADY_SET = "ATTRIBUTE_ALREADY_SET"
+    INVALID_FORMAT = "INVALID_FORMAT"
+    PATTERN_MISMATCH = "PATTERN_MISMATCH"
+    VALUE_NOT_ALLOWED = "VALUE_NOT_ALLOWED"
+    TOO_LONG = "TOO_LONG"
+    TOO_SHORT = "TOO_SHORT"
+    EMAIL_DOMAIN_NOT_ALLOWED = "EMAIL_DOMAIN_NOT_ALLOWED"
+    PASSWORD_TOO_SHORT = "PASSWORD_TOO_SHORT"
+    PASSWORD_TOO_LONG = "PASSWORD_TOO_LONG"
+    PASSWORD_NEEDS_LOWERCASE = "PASSWORD_NEEDS_LOWERCASE"
+    PASSWORD_NEEDS_UPPERCASE = "PASSWORD_NEEDS_UPPERCASE"
+    PASSWORD_NEEDS_DIGIT = "PASSWORD_NEEDS_DIGIT"
+    PASSWORD_NEEDS_SYMBOL = "PASSWORD_NEEDS_SYMBOL"
+    PASSWORD_INVALID_CHARACTER = "PASSWORD_INVALID_CHARACTER"
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    code: ViolationCode
+    field: str  # the input field, as named in the GraphQL input
+    attribute: str | None  # the attribute concerned, when there is one
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    tenant: str
+    operation: str
+    revision: str
+    violations: tuple[Violation, ...]
+
+    @property
+    def allowed(self) -> bool:
+        return not self.violations
+
+    @property
+    def self_signup_disabled(self) -> bool:
+        return any(v.code is ViolationCode.SELF_SIGNUP_DISABLED for v in self.violations)

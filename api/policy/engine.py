@@ -1,0 +1,137 @@
+"""The decision engine: a pure function from (policy, request) to a Decision.
+
+It does no I/O and keeps no state, so the same request under the same revision always gets the same
+decision, and `regapi policy explain` can show exactly what a live request would get. It reports every
+violation it finds, not the first, so a form can mark all its fields at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from api.policy.decision import Decision, Violation, ViolationCode
+from api.policy.model import RESERVED_ATTRIBUTES, Operation, TenantPolicy
+from api.policy.rules import check_password, check_value, domain_allowed, is_email
+from api.policy.username import normalize_username
+
+MAX_USERNAME_LENGTH = 128  # Cognito's limit
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyRequest:
+    """What the engine decides on. `username` is already normalised (see `normalize_username`)."""
+
+    operation: Operation
+    username: str
+    attributes: tuple[tuple[str, str], ...] = ()
+    password: str | None = None
+    # First sign-in only: the attributes the user already has (set at invite), which may not be sent again.
+    existing_attributes: frozenset[str] = field(default_factory=frozenset)
+
+
+def evaluate(tenant_policy: TenantPolicy, request: PolicyRequest) -> Decision:
+    violations = list(_violations(tenant_policy, request))
+    return Decision(
+        tenant=tenant_policy.tenant,
+        operation=request.operation.value,
+        revision=tenant_policy.revision,
+        violations=tuple(violations),
+    )
+
+
+def _violations(tenant_policy: TenantPolicy, request: PolicyRequest) -> Iterable[Violation]:
+    policy = tenant_policy.policy
+    op = request.operation
+    email_username = policy.username.kind == "email"
+
+    if op is Operation.SIGN_UP and not policy.registration.self_signup:
+        yield Violation(
+            ViolationCode.SELF_SIGNUP_DISABLED, "tenant", None, "This organisation registers users by invitation only."
+        )
+
+    if op is not Operation.FIRST_SIGN_IN:
+        yield from _check_username(request.username, email_username=email_username)
+
+    sent: dict[str, str] = {}
+    for name, value in request.attributes:
+        if name in sent:
+            yield Violation(ViolationCode.DUPLICATE_ATTRIBUTE, "attributes", name, f"{name} is sent twice.")
+            continue
+        sent[name] = value
+        yield from _check_attribute(tenant_policy, op, name, value, request.existing_attributes)
+
+    # With e-mail usernames the address is the username; an `email` attribute may only repeat it.
+    effective = dict(sent)
+    if email_username and op is not Operation.FIRST_SIGN_IN:
+        email = sent.get("email")
+        if email is not None and normalize_username(policy, email) != request.username:
+            yield Violation(
+                ViolationCode.EMAIL_MISMATCH, "attributes", "email", "email must be the same as the username."
+            )
+        effective["email"] = request.username
+
+    for name, rule in policy.attributes.items():
+        if op in rule.required_ops and not effective.get(name) and name not in request.existing_attributes:
+            yield Violation(
+                ViolationCode.REQUIRED_ATTRIBUTE_MISSING, "attributes", name, f"{name} is required."
+            )
+
+    email = effective.get("email")
+    if policy.email_domains is not None and email and is_email(email) and not domain_allowed(
+        policy.email_domains, email
+    ):
+        yield Violation(
+            ViolationCode.EMAIL_DOMAIN_NOT_ALLOWED,
+            "username" if email_username else "attributes",
+            "email",
+            "Addresses of this e-mail domain cannot register here.",
+        )
+
+    if request.password is not None:
+        field_name = "newPassword" if op is Operation.FIRST_SIGN_IN else "password"
+        yield from check_password(policy.password, request.password, field_name)
+
+
+def _check_username(username: str, *, email_username: bool) -> Iterable[Violation]:
+    if email_username:
+        if not is_email(username):
+            yield Violation(ViolationCode.USERNAME_INVALID, "username", None, "Enter a valid e-mail address.")
+    elif not username or len(username) > MAX_USERNAME_LENGTH or any(c.isspace() for c in username):
+        yield Violation(
+            ViolationCode.USERNAME_INVALID,
+            "username",
+            None,
+            f"Use 1 to {MAX_USERNAME_LENGTH} characters without spaces.",
+        )
+
+
+def _check_attribute(
+    tenant_policy: TenantPolicy, op: Operation, name: str, value: str, existing: frozenset[str]
+) -> Iterable[Violation]:
+    if name in RESERVED_ATTRIBUTES:
+        yield Violation(ViolationCode.RESERVED_ATTRIBUTE, "attributes", name, f"{name} is set by the system only.")
+        return
+    rule = tenant_policy.policy.attributes.get(name)
+    if rule is None:
+        yield Violation(ViolationCode.UNKNOWN_ATTRIBUTE, "attributes", name, f"{name} is not accepted here.")
+        return
+    if op is Operation.FIRST_SIGN_IN:
+        # The user exists already: write-once attributes are closed, and Cognito refuses to take an
+        # attribute that was provided at invite again ("Cannot modify an already provided email").
+        if not rule.mutable:
+            yield Violation(
+                ViolationCode.IMMUTABLE_ATTRIBUTE, "attributes", name, f"{name} can only be set when the user is created."
+            )
+            return
+        if name in existing:
+            yield Violation(
+                ViolationCode.ATTRIBUTE_ALREADY_SET, "attributes", name, f"{name} is already set and cannot be sent again."
+            )
+            return
+    if op not in rule.writable_ops:
+        yield Violation(
+            ViolationCode.ATTRIBUTE_NOT_WRITABLE, "attributes", name, f"{name} cannot be set by this operation."
+        )
+        return
+    yield from check_value(name, rule, value)

@@ -1,0 +1,213 @@
+"""YAML policy files -> TenantPolicy, with every error naming file, line, key and fix."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from api.policy.checks import Problem, contradictions
+from api.policy.model import AttributeRule, Policy, TenantPolicy
+
+try:  # the C loader is ten times faster; fall back where libyaml is missing
+    from yaml import CSafeLoader as SafeLoader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader  # type: ignore[assignment]
+
+TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+POLICY_SUFFIXES = (".yaml", ".yml")
+
+Key = tuple[str | int, ...]
+
+_FIXES = {
+    "bool_type": "write true or false",
+    "int_type": "write a whole number",
+    "string_type": "write a text value (quote it if YAML reads it as something else)",
+    "list_type": "write a list, such as [invite, sign_up]",
+    "dict_type": "write a mapping of keys to values",
+    "model_type": "write a mapping of keys to values",
+    "missing": "add the key",
+    "string_pattern_mismatch": "change the value to match the pattern",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyError:
+    file: Path
+    line: int | None
+    key: str
+    message: str
+    fix: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else str(self.file)
+        key = f" {self.key}:" if self.key else ""
+        return f"{where}:{key} {self.message}\n    fix: {self.fix}"
+
+
+class PolicyLoadError(Exception):
+    def __init__(self, errors: list[PolicyError]) -> None:
+        super().__init__("\n".join(str(e) for e in errors))
+        self.errors = errors
+
+
+def load_policy(path: Path) -> TenantPolicy:
+    """Load one file; raise PolicyLoadError with every problem found in it."""
+    path = Path(path)
+    raw = path.read_bytes()
+    tenant = path.stem
+    errors: list[PolicyError] = []
+    if not TENANT_ID.match(tenant):
+        errors.append(
+            PolicyError(path, None, "", f"{tenant!r} is not a valid tenant id (the file name is the tenant id)",
+                        "rename the file to lowercase letters, digits, - and _ (at most 63 characters)")
+        )
+    try:
+        text = raw.decode("utf-8")
+        lines, duplicates = _key_lines(text)
+        data = yaml.load(text, Loader=SafeLoader)  # noqa: S506 - a SafeLoader
+    except UnicodeDecodeError:
+        raise PolicyLoadError([PolicyError(path, None, "", "the file is not UTF-8", "save it as UTF-8")]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise PolicyLoadError([PolicyError(path, line, "", f"YAML syntax: {problem}", "fix the YAML syntax")]) from None
+    for key in duplicates:
+        errors.append(PolicyError(path, lines.get(key), _dotted(key), "the key is given twice",
+                                  "keep one of them: YAML would silently use the last"))
+    if not isinstance(data, dict):
+        errors.append(PolicyError(path, 1, "", "the file must be a mapping of keys", "start from policies/acme.yaml"))
+        raise PolicyLoadError(errors)
+    try:
+        policy = Policy.model_validate(data)
+    except ValidationError as exc:
+        errors.extend(_validation_errors(path, lines, exc))
+        raise PolicyLoadError(errors) from None
+    errors.extend(_problem_error(path, lines, problem) for problem in contradictions(policy))
+    if errors:
+        raise PolicyLoadError(errors)
+    revision = hashlib.sha256(raw).hexdigest()[:16]
+    return TenantPolicy(tenant=tenant, revision=revision, path=path, policy=policy)
+
+
+def policy_files(directory: Path) -> list[Path]:
+    return sorted(p for p in Path(directory).iterdir() if p.suffix in POLICY_SUFFIXES and p.is_file())
+
+
+def load_directory(directory: Path) -> dict[str, TenantPolicy]:
+    """Every tenant of a directory; raise with the problems of all files at once."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise PolicyLoadError(
+            [PolicyError(directory, None, "", "the policy directory does not exist", "set REGAPI_POLICY_DIR")]
+        )
+    tenants: dict[str, TenantPolicy] = {}
+    errors: list[PolicyError] = []
+    for path in policy_files(directory):
+        try:
+            loaded = load_policy(path)
+        except PolicyLoadError as exc:
+            errors.extend(exc.errors)
+            continue
+        if loaded.tenant in tenants:
+            errors.append(PolicyError(path, None, "", f"tenant {loaded.tenant!r} is defined twice",
+                                      "keep one of the .yaml and .yml files"))
+        tenants[loaded.tenant] = loaded
+    if errors:
+        raise PolicyLoadError(errors)
+    return tenants
+
+
+def _key_lines(text: str) -> tuple[dict[Key, int], list[Key]]:
+    """The line of every key path, and the paths given twice (which yaml.load would silently merge)."""
+    lines: dict[Key, int] = {}
+    duplicates: list[Key] = []
+    root = yaml.compose(text, Loader=SafeLoader)  # noqa: S506 - a SafeLoader
+
+    def walk(node: yaml.Node, key: Key) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                child = (*key, str(key_node.value))
+                if child in lines:
+                    duplicates.append(child)
+                lines[child] = key_node.start_mark.line + 1
+                walk(value_node, child)
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                lines[(*key, index)] = item.start_mark.line + 1
+                walk(item, (*key, index))
+
+    if root is not None:
+        walk(root, ())
+    return lines, duplicates
+
+
+def _line_for(lines: dict[Key, int], key: Key) -> int | None:
+    """The line of the key, or of its nearest parent that is in the file (for a missing key)."""
+    for end in range(len(key), 0, -1):
+        if key[:end] in lines:
+            return lines[key[:end]]
+    return 1
+
+
+def _dotted(key: Key) -> str:
+    return ".".join(f"[{k}]" if isinstance(k, int) else k for k in key).replace(".[", "[")
+
+
+def _model_at(key: Key) -> type[BaseModel] | None:
+    """The model class whose keys live at `key`, to list the keys allowed there."""
+    model: type[BaseModel] = Policy
+    rest = list(key)
+    while rest:
+        part = rest.pop(0)
+        if model is Policy and part == "attributes":
+            if not rest:
+                return None
+            rest.pop(0)
+            model = AttributeRule
+            continue
+        field = model.model_fields.get(str(part))
+        annotation: Any = field.annotation if field else None
+        candidates = [annotation, *getattr(annotation, "__args__", ())]
+        nested = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+        if nested is None:
+            return None
+        model = nested
+    return model
+
+
+def _validation_errors(path: Path, lines: dict[Key, int], exc: ValidationError) -> list[PolicyError]:
+    errors = []
+    for error in exc.errors():
+        loc: Key = tuple(error["loc"])
+        kind = error["type"]
+        if kind == "extra_forbidden":
+            model = _model_at(loc[:-1])
+            allowed = sorted(model.model_fields) if model else []
+            close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            errors.append(PolicyError(path, _line_for(lines, loc), _dotted(loc), "unknown key",
+                                      f"{hint}allowed keys here: {', '.join(allowed)}"))
+            continue
+        message = error["msg"]
+        fix = _FIXES.get(kind, "see the policy reference in README.md")
+        if kind in {"literal_error", "enum"}:
+            fix = message.replace("Input should be", "use")
+            message = f"{error.get('input')!r} is not one of the accepted values"
+        elif kind == "missing":
+            message = "this key is required"
+        elif kind in {"greater_than_equal", "less_than_equal"}:
+            fix = message.replace("Input should be", "use a value")
+        errors.append(PolicyError(path, _line_for(lines, loc), _dotted(loc), message, fix))
+    return errors
+
+
+def _problem_error(path: Path, lines: dict[Key, int], problem: Problem) -> PolicyError:
+    return PolicyError(path, _line_for(lines, problem.path), _dotted(problem.path), problem.message, problem.fix)

@@ -1,0 +1,112 @@
+"""The individual checks the engine combines; each returns violations and never raises."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+
+from api.policy.decision import Violation, ViolationCode
+from api.policy.model import AttributeRule, EmailDomains, PasswordConfig
+
+# Deliberately simple: one @, no spaces, a dot in the domain. Real validation is the code sent to it.
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s.][^@\s]*\.[^@\s.]+$")
+PHONE_NUMBER = re.compile(r"^\+[1-9][0-9]{4,14}$")  # E.164, as Cognito requires
+URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
+INTEGER = re.compile(r"^-?[0-9]+$")
+MAX_EMAIL_LENGTH = 254
+# The characters Cognito counts as symbols in a password policy.
+PASSWORD_SYMBOLS = frozenset("^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ")
+MAX_PASSWORD_LENGTH = 256
+
+_FORMAT_HINT = {
+    "email": "an e-mail address",
+    "phone_number": "a phone number in E.164 form, such as +14155550100",
+    "url": "an http(s) URL",
+    "date": "a date as YYYY-MM-DD",
+    "integer": "a whole number",
+}
+
+
+def is_email(value: str) -> bool:
+    return len(value) <= MAX_EMAIL_LENGTH and EMAIL.match(value) is not None
+
+
+def _matches_format(fmt: str, value: str) -> bool:
+    if fmt == "email":
+        return is_email(value)
+    if fmt == "date":
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            return False
+        return len(value) == 10
+    pattern = {"phone_number": PHONE_NUMBER, "url": URL, "integer": INTEGER}[fmt]
+    return pattern.match(value) is not None
+
+
+def check_value(name: str, rule: AttributeRule, value: str) -> Iterator[Violation]:
+    """Format, pattern, enum and length of one attribute value."""
+    if rule.max_length is not None and len(value) > rule.max_length:
+        yield Violation(
+            ViolationCode.TOO_LONG, "attributes", name, f"{name} must be at most {rule.max_length} characters."
+        )
+    if rule.min_length is not None and len(value) < rule.min_length:
+        yield Violation(
+            ViolationCode.TOO_SHORT, "attributes", name, f"{name} must be at least {rule.min_length} characters."
+        )
+    if rule.format is not None and not _matches_format(rule.format, value):
+        yield Violation(
+            ViolationCode.INVALID_FORMAT, "attributes", name, f"{name} must be {_FORMAT_HINT[rule.format]}."
+        )
+    if rule.enum is not None and value not in rule.enum:
+        yield Violation(
+            ViolationCode.VALUE_NOT_ALLOWED, "attributes", name, f"{name} must be one of: {', '.join(rule.enum)}."
+        )
+    if rule.regex is not None and rule.regex.fullmatch(value) is None:
+        yield Violation(
+            ViolationCode.PATTERN_MISMATCH, "attributes", name, f"{name} does not have the expected form."
+        )
+
+
+def domain_allowed(domains: EmailDomains, email: str) -> bool:
+    domain = email.rpartition("@")[2].lower()
+
+    def listed(entries: list[str]) -> bool:
+        for entry in entries:
+            entry = entry.lower()
+            if entry.startswith("*."):
+                if domain.endswith(entry[1:]):
+                    return True
+            elif domain == entry:
+                return True
+        return False
+
+    if domains.allow is not None and not listed(domains.allow):
+        return False
+    return not (domains.deny is not None and listed(domains.deny))
+
+
+def check_password(rules: PasswordConfig, password: str, field: str) -> Iterator[Violation]:
+    """Every rule the password misses, so a form can show them all at once."""
+    if len(password) < rules.min_length:
+        yield Violation(
+            ViolationCode.PASSWORD_TOO_SHORT, field, None, f"Use at least {rules.min_length} characters."
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        yield Violation(
+            ViolationCode.PASSWORD_TOO_LONG, field, None, f"Use at most {MAX_PASSWORD_LENGTH} characters."
+        )
+    if password != password.strip():
+        yield Violation(
+            ViolationCode.PASSWORD_INVALID_CHARACTER, field, None, "Do not start or end with a space."
+        )
+    required = set(rules.require)
+    if "lowercase" in required and not any(c.islower() for c in password):
+        yield Violation(ViolationCode.PASSWORD_NEEDS_LOWERCASE, field, None, "Add a lowercase letter.")
+    if "uppercase" in required and not any(c.isupper() for c in password):
+        yield Violation(ViolationCode.PASSWORD_NEEDS_UPPERCASE, field, None, "Add an uppercase letter.")
+    if "digits" in required and not any(c in "0123456789" for c in password):
+        yield Violation(ViolationCode.PASSWORD_NEEDS_DIGIT, field, None, "Add a digit.")
+    if "symbols" in required and not any(c in PASSWORD_SYMBOLS for c in password):
+        yield Violation(ViolationCode.PASSWORD_NEEDS_SYMBOL, field, None, "Add a symbol such as ! or #.")

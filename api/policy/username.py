@@ -1,0 +1,24 @@
+"""Usernames as the policy says: an e-mail address or a plain name, case-sensitive or not."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from api.policy.model import Policy
+
+
+def normalize_username(policy: Policy, raw: str) -> str:
+    """The one spelling of a username that regapi sends to Cognito and compares sessions against.
+
+    NFKC folds look-alike compatibility characters (full-width letters and the like) so that two
+    spellings a person cannot tell apart are one account.
+    """
+    value = unicodedata.normalize("NFKC", raw).strip()
+    if not policy.username.case_sensitive:
+        value = value.lower()
+    elif policy.username.kind == "email":
+        # Domains are case-insensitive even where the local part is not.
+        local, at, domain = value.rpartition("@")
+        if at:
+            value = f"{local}@{domain.lower()}"
+    return value
