@@ -1,0 +1,239 @@
+"""The one boto3 user: IdentityProvider over a cognito-idp client, for every backend.
+
+Real Cognito, the embedded Cognito and any Cognito-compatible endpoint differ only in the client
+passed in, so the code that production runs is the code the tests run.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import anyio.to_thread
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from api.cognito.port import (
+    AuthResult,
+    CodeDeliveryDetails,
+    CreatedUser,
+    NewPasswordChallenge,
+    PoolBinding,
+    ProviderError,
+    ProviderErrorCode,
+    SignUpResult,
+    Tokens,
+)
+
+log = logging.getLogger("regapi.cognito")
+
+# Boto calls run in worker threads; the pool must allow as many connections as threads may call at once.
+MAX_CONNECTIONS = 40
+
+# Cognito's exception name -> the API's code. One table, so every call maps errors the same way.
+ERRORS: Mapping[str, ProviderErrorCode] = {
+    "NotAuthorizedException": ProviderErrorCode.NOT_AUTHORIZED,
+    "UserNotFoundException": ProviderErrorCode.USER_NOT_FOUND,
+    "UsernameExistsException": ProviderErrorCode.USERNAME_EXISTS,
+    "AliasExistsException": ProviderErrorCode.USERNAME_EXISTS,
+    "UserNotConfirmedException": ProviderErrorCode.USER_NOT_CONFIRMED,
+    "CodeMismatchException": ProviderErrorCode.CODE_MISMATCH,
+    "ExpiredCodeException": ProviderErrorCode.CODE_EXPIRED,
+    "InvalidPasswordException": ProviderErrorCode.INVALID_PASSWORD,
+    "InvalidParameterException": ProviderErrorCode.INVALID_PARAMETER,
+    "TooManyFailedAttemptsException": ProviderErrorCode.TOO_MANY_ATTEMPTS,
+    "TooManyRequestsException": ProviderErrorCode.TOO_MANY_ATTEMPTS,
+    "LimitExceededException": ProviderErrorCode.TOO_MANY_ATTEMPTS,
+    "CodeDeliveryFailureException": ProviderErrorCode.UNAVAILABLE,
+    "InternalErrorException": ProviderErrorCode.UNAVAILABLE,
+    "ServiceUnavailable": ProviderErrorCode.UNAVAILABLE,
+}
+# Cognito reuses NotAuthorized/InvalidParameter for several cases that only its message tells apart.
+MESSAGE_RULES: Sequence[tuple[str, str, ProviderErrorCode]] = (
+    ("NotAuthorizedException", "Temporary password has expired", ProviderErrorCode.INVITATION_EXPIRED),
+    ("NotAuthorizedException", "SignUp is not permitted", ProviderErrorCode.SELF_SIGNUP_DISABLED),
+    ("NotAuthorizedException", "Invalid session", ProviderErrorCode.INVALID_SESSION),
+    ("NotAuthorizedException", "User cannot be confirmed", ProviderErrorCode.ALREADY_CONFIRMED),
+    ("InvalidParameterException", "already confirmed", ProviderErrorCode.ALREADY_CONFIRMED),
+)
+
+
+def translate(error: ClientError) -> ProviderError:
+    name = error.response.get("Error", {}).get("Code", "")
+    message = error.response.get("Error", {}).get("Message", "")
+    for rule_name, fragment, code in MESSAGE_RULES:
+        if name == rule_name and fragment in message:
+            return ProviderError(code, message)
+    return ProviderError(ERRORS.get(name, ProviderErrorCode.UNEXPECTED), message)
+
+
+def create_client(region: str, endpoint_url: str | None = None) -> Any:
+    """The process's one cognito-idp client: creating one costs tens of milliseconds, and it is thread-safe."""
+    config = Config(max_pool_connections=MAX_CONNECTIONS, retries={"mode": "standard", "max_attempts": 3})
+    return boto3.client("cognito-idp", region_name=region, endpoint_url=endpoint_url, config=config)
+
+
+def secret_hash(secret: str, username: str, client_id: str) -> str:
+    digest = hmac.new(secret.encode(), (username + client_id).encode(), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+def _attribute_list(attributes: Mapping[str, str]) -> list[dict[str, str]]:
+    return [{"Name": name, "Value": value} for name, value in attributes.items()]
+
+
+def _delivery(details: Mapping[str, str] | None) -> CodeDeliveryDetails | None:
+    if not details:
+        return None
+    return CodeDeliveryDetails(
+        medium=details.get("DeliveryMedium", "EMAIL"),
+        destination=details.get("Destination", ""),
+        attribute=details.get("AttributeName"),
+    )
+
+
+class CognitoAdapter:
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    async def _call(self, operation: str, **params: Any) -> dict[str, Any]:
+        method = getattr(self._client, operation)
+        try:
+            # boto3 blocks; off the event loop, unrelated requests keep flowing while Cognito answers.
+            result: dict[str, Any] = await anyio.to_thread.run_sync(functools.partial(method, **params))
+        except ClientError as exc:
+            error = translate(exc)
+            log.info("cognito %s refused: %s", operation, error.code.value)
+            raise error from None
+        except BotoCoreError as exc:
+            log.warning("cognito %s unreachable: %s", operation, type(exc).__name__)
+            raise ProviderError(ProviderErrorCode.UNAVAILABLE) from None
+        return result
+
+    @staticmethod
+    def _secret(pool: PoolBinding, username: str) -> dict[str, str]:
+        if pool.client_secret is None:
+            return {}
+        return {"SECRET_HASH": secret_hash(pool.client_secret, username, pool.client_id)}
+
+    def _public_secret(self, pool: PoolBinding, username: str) -> dict[str, str]:
+        hashed = self._secret(pool, username)
+        return {"SecretHash": hashed["SECRET_HASH"]} if hashed else {}
+
+    async def admin_create_user(
+        self, pool: PoolBinding, username: str, attributes: Mapping[str, str], *, tenant: str
+    ) -> CreatedUser:
+        # No TemporaryPassword: Cognito generates one to the pool's policy and sends it itself, so the
+        # password never passes through regapi.
+        params: dict[str, Any] = {
+            "UserPoolId": pool.user_pool_id,
+            "Username": username,
+            "UserAttributes": _attribute_list(attributes),
+            "ClientMetadata": {"tenant": tenant},
+        }
+        if "email" in attributes:
+            params["DesiredDeliveryMediums"] = ["EMAIL"]
+        user = (await self._call("admin_create_user", **params))["User"]
+        created = user.get("UserCreateDate")
+        return CreatedUser(
+            username=user["Username"],
+            status=user["UserStatus"],
+            created_at=created if isinstance(created, datetime) else datetime.now(UTC),
+        )
+
+    async def sign_up(
+        self, pool: PoolBinding, username: str, password: str, attributes: Mapping[str, str], *, tenant: str
+    ) -> SignUpResult:
+        result = await self._call(
+            "sign_up",
+            ClientId=pool.client_id,
+            Username=username,
+            Password=password,
+            UserAttributes=_attribute_list(attributes),
+            ClientMetadata={"tenant": tenant},
+            **self._public_secret(pool, username),
+        )
+        return SignUpResult(
+            user_confirmed=bool(result.get("UserConfirmed")), delivery=_delivery(result.get("CodeDeliveryDetails"))
+        )
+
+    async def confirm_sign_up(self, pool: PoolBinding, username: str, code: str, *, tenant: str) -> None:
+        await self._call(
+            "confirm_sign_up",
+            ClientId=pool.client_id,
+            Username=username,
+            ConfirmationCode=code,
+            ClientMetadata={"tenant": tenant},
+            **self._public_secret(pool, username),
+        )
+
+    async def resend_confirmation_code(
+        self, pool: PoolBinding, username: str, *, tenant: str
+    ) -> CodeDeliveryDetails | None:
+        result = await self._call(
+            "resend_confirmation_code",
+            ClientId=pool.client_id,
+            Username=username,
+            ClientMetadata={"tenant": tenant},
+            **self._public_secret(pool, username),
+        )
+        return _delivery(result.get("CodeDeliveryDetails"))
+
+    async def initiate_auth(self, pool: PoolBinding, username: str, password: str) -> AuthResult:
+        result = await self._call(
+            "initiate_auth",
+            ClientId=pool.client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": password, **self._secret(pool, username)},
+        )
+        return self._auth_result(result)
+
+    async def respond_to_new_password_challenge(
+        self,
+        pool: PoolBinding,
+        username: str,
+        session: str,
+        new_password: str,
+        attributes: Sequence[tuple[str, str]],
+    ) -> AuthResult:
+        responses = {"USERNAME": username, "NEW_PASSWORD": new_password, **self._secret(pool, username)}
+        responses.update({f"userAttributes.{name}": value for name, value in attributes})
+        result = await self._call(
+            "respond_to_auth_challenge",
+            ClientId=pool.client_id,
+            ChallengeName="NEW_PASSWORD_REQUIRED",
+            Session=session,
+            ChallengeResponses=responses,
+        )
+        return self._auth_result(result)
+
+    @staticmethod
+    def _auth_result(result: Mapping[str, Any]) -> AuthResult:
+        if "AuthenticationResult" in result:
+            auth = result["AuthenticationResult"]
+            return Tokens(
+                id_token=auth["IdToken"],
+                access_token=auth["AccessToken"],
+                refresh_token=auth.get("RefreshToken"),
+                expires_in=int(auth.get("ExpiresIn", 3600)),
+                token_type=auth.get("TokenType", "Bearer"),
+            )
+        challenge = result.get("ChallengeName")
+        if challenge == "NEW_PASSWORD_REQUIRED":
+            params = result.get("ChallengeParameters", {})
+            required = json.loads(params.get("requiredAttributes") or "[]")
+            return NewPasswordChallenge(
+                session=result["Session"],
+                required_attributes=tuple(name.removeprefix("userAttributes.") for name in required),
+                user_attributes=json.loads(params.get("userAttributes") or "{}"),
+            )
+        # MFA and custom challenges are not part of regapi's flows yet: refuse loudly, never pass them on.
+        raise ProviderError(ProviderErrorCode.UNEXPECTED, f"unsupported challenge {challenge}")

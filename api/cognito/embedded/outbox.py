@@ -1,0 +1,69 @@
+"""The messages Cognito would have sent, kept so that people and tests can read them.
+
+Only the embedded Cognito writes here. The console copy goes to stderr directly, not through logging:
+it is the developer's mailbox, and keeping it off the log stream keeps secrets out of shipped logs.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, TextIO
+
+MessageKind = Literal["INVITATION", "SIGN_UP_CODE"]
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    pool_id: str
+    tenant: str | None
+    username: str
+    kind: MessageKind
+    destination: str
+    sent_at: datetime
+    code: str | None = field(default=None, repr=False)
+    temporary_password: str | None = field(default=None, repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "tenant": self.tenant,
+            "username": self.username,
+            "kind": self.kind,
+            "destination": self.destination,
+            "sentAt": self.sent_at.isoformat(),
+        }
+        if self.code is not None:
+            body["code"] = self.code
+        if self.temporary_password is not None:
+            body["temporaryPassword"] = self.temporary_password
+        return body
+
+
+class Outbox:
+    def __init__(self, *, console: TextIO | None = sys.stderr, limit: int = 10_000) -> None:
+        self._messages: deque[OutboxMessage] = deque(maxlen=limit)
+        self._lock = threading.Lock()
+        self._console = console
+
+    def deliver(self, message: OutboxMessage) -> None:
+        with self._lock:
+            self._messages.append(message)
+        if self._console is not None:
+            secret = (
+                f"code {message.code}" if message.code is not None
+                else f"temporary password {message.temporary_password}"
+            )
+            self._console.write(
+                f"[embedded outbox] {message.kind} for {message.username!r} (tenant {message.tenant}) "
+                f"to {message.destination}: {secret}\n"
+            )
+
+    def messages(self, *, tenant: str | None = None, username: str | None = None) -> list[OutboxMessage]:
+        with self._lock:
+            return [
+                m for m in self._messages
+                if (tenant is None or m.tenant == tenant) and (username is None or m.username == username)
+            ]

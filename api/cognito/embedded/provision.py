@@ -1,0 +1,70 @@
+"""The user pool and app client each logical pool needs, derived from the tenants' policies.
+
+Tenants naming the same pool share it, so the pool takes the loosest of their rules and each tenant's
+policy narrows it: self sign-up stays open if any tenant allows it, the password policy is the weakest
+any tenant accepts, an attribute is write-once in the pool only if every tenant says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from api.policy.model import STANDARD_ATTRIBUTES, Policy
+
+
+def pool_parameters(name: str, policies: Sequence[Policy]) -> dict[str, Any]:
+    names: list[str] = ["email"]
+    for policy in policies:
+        names += [n for n in policy.attributes if n not in names]
+    schema = [_schema_entry(n, policies) for n in names]
+    return {
+        "PoolName": f"regapi-{name}",
+        "Policies": {
+            "PasswordPolicy": {
+                "MinimumLength": min(p.password.min_length for p in policies),
+                "RequireLowercase": all("lowercase" in p.password.require for p in policies),
+                "RequireUppercase": all("uppercase" in p.password.require for p in policies),
+                "RequireNumbers": all("digits" in p.password.require for p in policies),
+                "RequireSymbols": all("symbols" in p.password.require for p in policies),
+                "TemporaryPasswordValidityDays": max(
+                    p.registration.temporary_password_validity_days for p in policies
+                ),
+            }
+        },
+        "AdminCreateUserConfig": {
+            "AllowAdminCreateUserOnly": not any(p.registration.self_signup for p in policies),
+        },
+        "AutoVerifiedAttributes": ["email"],
+        "AccountRecoverySetting": {"RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]},
+        "UsernameConfiguration": {"CaseSensitive": any(p.username.case_sensitive for p in policies)},
+        "Schema": schema,
+    }
+
+
+def client_parameters(pool_id: str, policies: Iterable[Policy]) -> dict[str, Any]:
+    policies = list(policies)
+    return {
+        "UserPoolId": pool_id,
+        "ClientName": "regapi",
+        "GenerateSecret": any(p.cognito.client_secret_env for p in policies),
+        "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        "PreventUserExistenceErrors": (
+            "ENABLED" if all(p.registration.prevent_user_existence_errors for p in policies) else "LEGACY"
+        ),
+        "AuthSessionValidity": 3,
+    }
+
+
+def _schema_entry(name: str, policies: Sequence[Policy]) -> Mapping[str, Any]:
+    rules = [p.attributes[name] for p in policies if name in p.attributes]
+    if name in STANDARD_ATTRIBUTES:
+        # Required attributes can never change on a real pool, so regapi leaves them all optional and
+        # lets each tenant's policy require what it needs.
+        return {"Name": name, "AttributeDataType": "String", "Mutable": True, "Required": False}
+    return {
+        "Name": name.removeprefix("custom:"),
+        "AttributeDataType": "String",
+        "Mutable": not rules or any(rule.mutable for rule in rules),
+        "StringAttributeConstraints": {"MinLength": "0", "MaxLength": "2048"},
+    }

@@ -1,0 +1,124 @@
+"""The identity provider as the use cases see it: a Protocol and plain data, standard library only.
+
+The registration layer depends on this module and never on boto3, so it reads the same whether the
+provider is real Cognito, the embedded one, or any Cognito-compatible endpoint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class PoolBinding:
+    """Where one tenant's users live: a user pool and the app client regapi talks through."""
+
+    name: str
+    user_pool_id: str
+    client_id: str
+    # Only set for confidential app clients; used to compute SECRET_HASH and never sent to a browser.
+    client_secret: str | None = field(default=None, repr=False)
+
+
+class ProviderErrorCode(StrEnum):
+    NOT_AUTHORIZED = "NOT_AUTHORIZED"
+    USER_NOT_FOUND = "USER_NOT_FOUND"
+    USERNAME_EXISTS = "USERNAME_EXISTS"
+    SELF_SIGNUP_DISABLED = "SELF_SIGNUP_DISABLED"
+    ALREADY_CONFIRMED = "ALREADY_CONFIRMED"
+    USER_NOT_CONFIRMED = "USER_NOT_CONFIRMED"
+    CODE_MISMATCH = "CODE_MISMATCH"
+    CODE_EXPIRED = "CODE_EXPIRED"
+    INVITATION_EXPIRED = "INVITATION_EXPIRED"
+    INVALID_PASSWORD = "INVALID_PASSWORD"
+    INVALID_PARAMETER = "INVALID_PARAMETER"
+    INVALID_SESSION = "INVALID_SESSION"
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
+    UNAVAILABLE = "UNAVAILABLE"
+    UNEXPECTED = "UNEXPECTED"
+
+
+class ProviderError(Exception):
+    """An expected refusal from the provider, already translated to a stable code.
+
+    The message is the provider's and may name the user: log the code, never show the message.
+    """
+
+    def __init__(self, code: ProviderErrorCode, message: str = "") -> None:
+        super().__init__(code.value)
+        self.code = code
+        self.provider_message = message
+
+
+@dataclass(frozen=True, slots=True)
+class CodeDeliveryDetails:
+    medium: str  # EMAIL | SMS
+    destination: str  # masked by the provider
+    attribute: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SignUpResult:
+    user_confirmed: bool
+    delivery: CodeDeliveryDetails | None
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedUser:
+    username: str
+    status: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Tokens:
+    id_token: str = field(repr=False)
+    access_token: str = field(repr=False)
+    refresh_token: str | None = field(repr=False)
+    expires_in: int
+    token_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewPasswordChallenge:
+    session: str = field(repr=False)
+    # Attribute names (without the `userAttributes.` prefix) the pool needs before it accepts the answer.
+    required_attributes: tuple[str, ...]
+    # The user's current attributes, as Cognito hands them to the client.
+    user_attributes: Mapping[str, str]
+
+
+AuthResult = Tokens | NewPasswordChallenge
+
+
+class IdentityProvider(Protocol):
+    """The user-pool calls regapi makes. Each raises ProviderError for an expected refusal."""
+
+    async def admin_create_user(
+        self, pool: PoolBinding, username: str, attributes: Mapping[str, str], *, tenant: str
+    ) -> CreatedUser: ...
+
+    async def sign_up(
+        self, pool: PoolBinding, username: str, password: str, attributes: Mapping[str, str], *, tenant: str
+    ) -> SignUpResult: ...
+
+    async def confirm_sign_up(self, pool: PoolBinding, username: str, code: str, *, tenant: str) -> None: ...
+
+    async def resend_confirmation_code(
+        self, pool: PoolBinding, username: str, *, tenant: str
+    ) -> CodeDeliveryDetails | None: ...
+
+    async def initiate_auth(self, pool: PoolBinding, username: str, password: str) -> AuthResult: ...
+
+    async def respond_to_new_password_challenge(
+        self,
+        pool: PoolBinding,
+        username: str,
+        session: str,
+        new_password: str,
+        attributes: Sequence[tuple[str, str]],
+    ) -> AuthResult: ...
