@@ -54,6 +54,14 @@ class ProviderError(Exception):
         self.provider_message = message
 
 
+def mask_destination(value: str) -> str:
+    """Cognito's masked destination: a***@e*** for an e-mail address, +*******1234 for a phone number."""
+    if "@" in value:
+        local, _, domain = value.partition("@")
+        return f"{local[:1]}***@{domain[:1]}***"
+    return "+" + "*" * max(len(value) - 5, 3) + value[-4:]
+
+
 @dataclass(frozen=True, slots=True)
 class CodeDeliveryDetails:
     medium: str  # EMAIL | SMS

@@ -28,6 +28,8 @@ class PolicyRequest:
     password: str | None = None
     # First sign-in only: the attributes the user already has (set at invite), which may not be sent again.
     existing_attributes: frozenset[str] = field(default_factory=frozenset)
+    # First sign-in only: attributes the user pool itself still requires (Cognito's requiredAttributes).
+    pool_required: frozenset[str] = field(default_factory=frozenset)
 
 
 def evaluate(tenant_policy: TenantPolicy, request: PolicyRequest) -> Decision:
@@ -71,11 +73,11 @@ def _violations(tenant_policy: TenantPolicy, request: PolicyRequest) -> Iterable
             )
         effective["email"] = request.username
 
-    for name, rule in policy.attributes.items():
-        if op in rule.required_ops and not effective.get(name) and name not in request.existing_attributes:
-            yield Violation(
-                ViolationCode.REQUIRED_ATTRIBUTE_MISSING, "attributes", name, f"{name} is required."
-            )
+    required = [name for name, rule in policy.attributes.items() if op in rule.required_ops]
+    required += sorted(request.pool_required.difference(required))
+    for name in required:
+        if not effective.get(name) and name not in request.existing_attributes:
+            yield Violation(ViolationCode.REQUIRED_ATTRIBUTE_MISSING, "attributes", name, f"{name} is required.")
 
     email = effective.get("email")
     if policy.email_domains is not None and email and is_email(email) and not domain_allowed(

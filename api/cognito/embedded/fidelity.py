@@ -43,6 +43,7 @@ from moto.core.responses import ActionResult, EmptyResult
 
 from api.clock import Clock, SystemClock
 from api.cognito.embedded.outbox import MessageKind, Outbox, OutboxMessage
+from api.cognito.port import mask_destination
 
 CODE_VALIDITY = timedelta(hours=24)  # Cognito: sign-up codes are valid for 24 hours
 DEFAULT_TEMPORARY_PASSWORD_DAYS = 7
@@ -122,19 +123,11 @@ def _password_policy(pool: CognitoIdpUserPool) -> Mapping[str, Any]:
     return policy
 
 
-def _mask(value: str) -> str:
-    """Cognito's masked destination: a***@e*** for e-mail, +*******1234 for phone numbers."""
-    if "@" in value:
-        local, _, domain = value.partition("@")
-        return f"{local[:1]}***@{domain[:1]}***"
-    return "+" + "*" * max(len(value) - 5, 3) + value[-4:]
-
-
 def _delivery(user: CognitoIdpUser) -> dict[str, str] | None:
     if email := user.attribute_lookup.get("email"):
-        return {"Destination": _mask(email), "DeliveryMedium": "EMAIL", "AttributeName": "email"}
+        return {"Destination": mask_destination(email), "DeliveryMedium": "EMAIL", "AttributeName": "email"}
     if phone := user.attribute_lookup.get("phone_number"):
-        return {"Destination": _mask(phone), "DeliveryMedium": "SMS", "AttributeName": "phone_number"}
+        return {"Destination": mask_destination(phone), "DeliveryMedium": "SMS", "AttributeName": "phone_number"}
     return None
 
 
@@ -246,7 +239,7 @@ def resend_confirmation_code(self: CognitoIdpResponse) -> ActionResult:
         if _prevents_existence_errors(pool, client_id):
             username = self._get_param("Username")
             return ActionResult(
-                {"CodeDeliveryDetails": {"Destination": _mask(f"{username}@x"), "DeliveryMedium": "EMAIL",
+                {"CodeDeliveryDetails": {"Destination": mask_destination(f"{username}@x"), "DeliveryMedium": "EMAIL",
                                          "AttributeName": "email"}}
             )
         raise UserNotFoundError("Username/client id combination not found.")

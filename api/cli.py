@@ -1,0 +1,89 @@
+"""The `regapi` command: serve, policy check, export-schema."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from api.policy import PolicyLoadError, load_directory
+from api.settings import Settings, SettingsError
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn  # noqa: PLC0415 - only the server needs it
+
+    from api.app import ConfigurationError, create_app  # noqa: PLC0415
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"regapi: {exc}", file=sys.stderr)
+        return 2
+    if args.policies:
+        settings = replace(settings, policy_dir=Path(args.policies))
+    try:
+        app = create_app(settings)
+    except PolicyLoadError as exc:
+        print(f"regapi: refusing to start, the policies have problems:\n{exc}", file=sys.stderr)
+        return 1
+    except ConfigurationError as exc:
+        print(f"regapi: refusing to start: {exc}", file=sys.stderr)
+        return 1
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", access_log=False)
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    directory = Path(args.directory)
+    try:
+        tenants = load_directory(directory)
+    except PolicyLoadError as exc:
+        print(exc, file=sys.stderr)
+        count = len(exc.errors)
+        print(f"\n{count} problem{'s' if count != 1 else ''} in {directory}", file=sys.stderr)
+        return 1
+    for name, tenant in sorted(tenants.items()):
+        print(f"ok  {name:<20} {tenant.path}  revision {tenant.revision}")
+    return 0
+
+
+def _export_schema(_: argparse.Namespace) -> int:
+    from strawberry.printer import print_schema  # noqa: PLC0415
+
+    from api.schema import build_schema  # noqa: PLC0415
+
+    sys.stdout.write(print_schema(build_schema()) + "\n")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="regapi", description="Per-tenant registration policy in front of Cognito.")
+    commands = root.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the GraphQL API (settings from REGAPI_* variables)")
+    serve.add_argument("--policies", help="policy directory (default: REGAPI_POLICY_DIR or policies/)")
+    serve.set_defaults(run=_serve)
+
+    policy = commands.add_parser("policy", help="work with policy files").add_subparsers(dest="policy", required=True)
+    check = policy.add_parser("check", help="validate every policy file of a directory")
+    check.add_argument("directory", nargs="?", default="policies")
+    check.set_defaults(run=_check)
+
+    export = commands.add_parser("export-schema", help="print the GraphQL SDL")
+    export.set_defaults(run=_export_schema)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    code: int = args.run(args)
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,72 @@
+"""Registration forms: what a frontend should ask for, derived from the policy (and, at first sign-in,
+from what the user already has)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from api.policy import Operation, TenantPolicy
+from api.policy.model import AttributeRule
+from api.registration.outcomes import Form, FormField, PasswordRules
+
+_INPUT_TYPES = {"email": "email", "phone_number": "tel", "url": "url", "date": "date", "integer": "number"}
+
+
+def _input_type(rule: AttributeRule) -> str:
+    if rule.enum is not None:
+        return "select"
+    return _INPUT_TYPES.get(rule.format or "", "text")
+
+
+def build_form(
+    tenant_policy: TenantPolicy,
+    operation: Operation,
+    *,
+    current: Mapping[str, str] | None = None,
+    pool_required: Iterable[str] = (),
+) -> Form:
+    policy = tenant_policy.policy
+    current = current or {}
+    also_required = set(pool_required)
+    fields = []
+    for name, rule in policy.attributes.items():
+        if name == "email" and policy.username.kind == "email" and operation is not Operation.FIRST_SIGN_IN:
+            continue  # the username is the address: a second e-mail field would only invite mismatches
+        already = name in current
+        writable = (
+            not already
+            and operation in rule.writable_ops
+            and not (operation is Operation.FIRST_SIGN_IN and not rule.mutable)
+        )
+        if not writable and not already:
+            continue
+        fields.append(
+            FormField(
+                attribute=name,
+                required=not already and (operation in rule.required_ops or name in also_required),
+                writable=writable,
+                immutable=not rule.mutable,
+                already_set=already,
+                input_type=_input_type(rule),
+                pattern=rule.pattern,
+                max_length=rule.max_length,
+                options=tuple(rule.enum) if rule.enum is not None else None,
+                value=current.get(name) if already else None,
+            )
+        )
+    password = policy.password
+    return Form(
+        tenant=tenant_policy.tenant,
+        operation=operation.value,
+        enabled=operation is not Operation.SIGN_UP or policy.registration.self_signup,
+        username_kind=policy.username.kind,
+        password=PasswordRules(
+            min_length=password.min_length,
+            require_lowercase="lowercase" in password.require,
+            require_uppercase="uppercase" in password.require,
+            require_digits="digits" in password.require,
+            require_symbols="symbols" in password.require,
+        ),
+        fields=tuple(fields),
+        revision=tenant_policy.revision,
+    )

@@ -1,0 +1,136 @@
+"""What a use case answers: a success of its kind, a policy denial, or a failure with a stable code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from api.cognito.port import Tokens
+from api.policy import Decision
+
+
+class ErrorCode(StrEnum):
+    """Stable codes clients switch on; messages are for people and may change. Never rename one."""
+
+    POLICY_VIOLATION = "POLICY_VIOLATION"
+    SELF_SIGNUP_DISABLED = "SELF_SIGNUP_DISABLED"
+    TENANT_NOT_FOUND = "TENANT_NOT_FOUND"
+    NOT_AUTHORIZED = "NOT_AUTHORIZED"
+    USERNAME_EXISTS = "USERNAME_EXISTS"
+    USER_NOT_FOUND = "USER_NOT_FOUND"  # only where prevent_user_existence_errors is false
+    ALREADY_CONFIRMED = "ALREADY_CONFIRMED"  # only where prevent_user_existence_errors is false
+    USER_NOT_CONFIRMED = "USER_NOT_CONFIRMED"
+    CODE_MISMATCH = "CODE_MISMATCH"
+    CODE_EXPIRED = "CODE_EXPIRED"
+    INVITATION_EXPIRED = "INVITATION_EXPIRED"
+    INVALID_PASSWORD = "INVALID_PASSWORD"
+    INVALID_SESSION = "INVALID_SESSION"
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    code: ErrorCode
+    message: str
+    field: str | None = None
+    retry_after_seconds: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Denied:
+    decision: Decision
+
+    @property
+    def code(self) -> ErrorCode:
+        return ErrorCode.SELF_SIGNUP_DISABLED if self.decision.self_signup_disabled else ErrorCode.POLICY_VIOLATION
+
+    @property
+    def message(self) -> str:
+        if self.decision.self_signup_disabled:
+            return "Self sign-up is disabled for this tenant; ask an administrator for an invitation."
+        count = len(self.decision.violations)
+        return f"The request breaks {count} rule{'s' if count != 1 else ''} of this tenant's policy."
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    medium: str
+    destination: str
+
+
+@dataclass(frozen=True, slots=True)
+class FormField:
+    attribute: str
+    required: bool
+    writable: bool
+    immutable: bool
+    already_set: bool
+    input_type: str
+    pattern: str | None = None
+    max_length: int | None = None
+    options: tuple[str, ...] | None = None
+    value: str | None = None  # the current value, shown locked, when already_set
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordRules:
+    min_length: int
+    require_lowercase: bool
+    require_uppercase: bool
+    require_digits: bool
+    require_symbols: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    tenant: str
+    operation: str  # invite | sign_up | first_sign_in
+    enabled: bool
+    username_kind: str  # email | username
+    password: PasswordRules
+    fields: tuple[FormField, ...]
+    revision: str
+
+
+@dataclass(frozen=True, slots=True)
+class Invited:
+    username: str
+    user_status: str
+    temporary_password_expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SignedUp:
+    next_step: str  # CONFIRM_SIGN_UP | AWAIT_APPROVAL | DONE
+    delivery: Delivery | None
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmed:
+    user_status: str
+
+
+@dataclass(frozen=True, slots=True)
+class CodeResent:
+    delivery: Delivery
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    tokens: Tokens
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordChangeRequired:
+    session: str = field(repr=False)
+    form: Form
+
+
+InviteOutcome = Invited | Denied | Failure
+SignUpOutcome = SignedUp | Denied | Failure
+ConfirmOutcome = Confirmed | Denied | Failure
+ResendOutcome = CodeResent | Denied | Failure
+SignInOutcome = SignedIn | PasswordChangeRequired | Denied | Failure
+ChallengeOutcome = SignedIn | Denied | Failure

@@ -1,0 +1,67 @@
+"""The use cases' inputs, independent of GraphQL: what a caller asked for, and who the caller is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from api.policy import Operation
+
+Attributes = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who is asking: the Authorization header (admin operations) and the client's address."""
+
+    authorization: str | None = field(default=None, repr=False)
+    address: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FormRequest:
+    tenant: str
+    operation: Operation
+
+
+@dataclass(frozen=True, slots=True)
+class InviteUser:
+    tenant: str
+    username: str
+    attributes: Attributes
+
+
+@dataclass(frozen=True, slots=True)
+class SignUp:
+    tenant: str
+    username: str
+    password: str = field(repr=False)
+    attributes: Attributes
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmSignUp:
+    tenant: str
+    username: str
+    code: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ResendConfirmationCode:
+    tenant: str
+    username: str
+
+
+@dataclass(frozen=True, slots=True)
+class SignIn:
+    tenant: str
+    username: str
+    password: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class RespondToNewPasswordChallenge:
+    tenant: str
+    username: str
+    session: str = field(repr=False)
+    new_password: str = field(repr=False)
+    attributes: Attributes = ()

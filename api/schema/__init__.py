@@ -1,0 +1,111 @@
+"""The GraphQL layer: thin resolvers that turn inputs into use-case requests and outcomes into payloads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.types import ExecutionContext
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
+from strawberry.schema.config import StrawberryConfig
+
+from api.registration import (
+    ConfirmSignUp,
+    Failure,
+    FormRequest,
+    InviteUser,
+    Operation,
+    ResendConfirmationCode,
+    RespondToNewPasswordChallenge,
+    SignIn,
+    SignUp,
+)
+from api.schema import inputs as i
+from api.schema import payloads as p
+from api.schema import types as t
+from api.schema.context import Context, Info
+from api.schema.errors import PublicError, SafeErrors, log_errors
+
+MAX_TOKENS = 1000
+MAX_ALIASES = 15
+MAX_DEPTH = 8
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The form a frontend should render for an operation. Public.")
+    def registration_form(self, info: Info, tenant: strawberry.ID, operation: Operation) -> t.RegistrationForm:
+        form = info.context.service.form(FormRequest(str(tenant), operation))
+        if isinstance(form, Failure):
+            raise PublicError(form.message, form.code.value)
+        return p.form(form)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Admin: create a user who gets a temporary password. Needs the tenant's API key.")
+    async def invite_user(self, info: Info, input: i.InviteUserInput) -> p.InviteUserResult:
+        request = InviteUser(str(input.tenant), input.username, i.attribute_pairs(input.attributes))
+        return p.invited(await info.context.service.invite_user(request, info.context.caller))
+
+    @strawberry.mutation
+    async def sign_up(self, info: Info, input: i.SignUpInput) -> p.SignUpResult:
+        request = SignUp(str(input.tenant), input.username, input.password, i.attribute_pairs(input.attributes))
+        return p.signed_up(await info.context.service.sign_up(request))
+
+    @strawberry.mutation
+    async def confirm_sign_up(self, info: Info, input: i.ConfirmSignUpInput) -> p.ConfirmSignUpResult:
+        request = ConfirmSignUp(str(input.tenant), input.username, input.code)
+        return p.confirmed(await info.context.service.confirm_sign_up(request))
+
+    @strawberry.mutation
+    async def resend_confirmation_code(
+        self, info: Info, input: i.ResendConfirmationCodeInput
+    ) -> p.ResendConfirmationCodeResult:
+        request = ResendConfirmationCode(str(input.tenant), input.username)
+        return p.resent(await info.context.service.resend_confirmation_code(request))
+
+    @strawberry.mutation
+    async def sign_in(self, info: Info, input: i.SignInInput) -> p.SignInResult:
+        request = SignIn(str(input.tenant), input.username, input.password)
+        return p.signed_in(await info.context.service.sign_in(request))
+
+    @strawberry.mutation
+    async def respond_to_new_password_challenge(
+        self, info: Info, input: i.RespondToNewPasswordChallengeInput
+    ) -> p.RespondToNewPasswordChallengeResult:
+        request = RespondToNewPasswordChallenge(
+            str(input.tenant), input.username, input.session, input.new_password, i.attribute_pairs(input.attributes)
+        )
+        return p.challenge_answered(await info.context.service.respond_to_new_password_challenge(request))
+
+
+class Schema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        log_errors(errors)
+
+
+# Built once: a limiter that builds its rule per request makes the validation cache miss every time
+# (../shared/research/perf-baseline.md), and validation is 70% of an uncached request.
+_VALIDATION_RULES: list[Any] = [depth_rule(MAX_DEPTH, None, None), max_aliases_rule(MAX_ALIASES)]
+
+
+def build_schema() -> Schema:
+    return Schema(
+        query=Query,
+        mutation=Mutation,
+        config=StrawberryConfig(batching_config=None),
+        extensions=[
+            lambda: MaxTokensLimiter(MAX_TOKENS),  # the cheap first gate: stops a huge document while parsing
+            lambda: AddValidationRules(_VALIDATION_RULES),
+            lambda: ParserCache(),
+            lambda: ValidationCache(),
+            SafeErrors,
+        ],
+    )
+
+
+__all__ = ["Context", "Schema", "build_schema"]

@@ -1,0 +1,18 @@
+"""What every resolver gets: the use cases and who is calling."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import strawberry
+
+from api.registration import Caller, RegistrationService
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    service: RegistrationService
+    caller: Caller
+
+
+Info = strawberry.Info[Context, None]

@@ -1,0 +1,75 @@
+"""Top-level GraphQL errors: unexpected ones masked, and no input value ever echoed or logged.
+
+graphql-core words a bad variable as "Variable '$input' got invalid value {...the whole input...}",
+which would put a password into the response and, through strawberry's error logging, into the logs.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+
+log = logging.getLogger("regapi.graphql")
+
+GENERIC = "Unexpected error."
+_ECHOED_VALUE = re.compile(r"^(Variable '\$\w+') got invalid value .*?; (.*)$", re.DOTALL)
+# Other graphql-core messages that quote the offending input value.
+_QUOTED_VALUE = re.compile(r"(cannot represent[^:]*: )(.*)$", re.DOTALL)
+
+
+class PublicError(GraphQLError):
+    """A deliberate top-level error with a stable code in `extensions.code`; never masked."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message, extensions={"code": code})
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
+
+
+def redact(message: str) -> str:
+    if match := _ECHOED_VALUE.match(message):
+        return f"{match.group(1)} got an invalid value; {redact(match.group(2))}"
+    return _QUOTED_VALUE.sub(r"\1<redacted>", message)
+
+
+class SafeErrors(MaskErrors):
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=self._needs_rewrite, error_message=GENERIC)
+
+    @staticmethod
+    def _needs_rewrite(error: GraphQLError) -> bool:
+        return is_unexpected(error) or redact(error.message) != error.message
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        if is_unexpected(error):
+            return super().anonymise_error(error)
+        return GraphQLError(
+            message=redact(error.message),
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions=error.extensions,
+        )
+
+
+def log_errors(errors: list[GraphQLError]) -> None:
+    """Replaces strawberry's logging, which prints the query source and the error's full text."""
+    for error in errors:
+        original = error.original_error
+        if original is not None and not isinstance(original, GraphQLError):
+            # The exception's type and where it happened; its text may hold input, so it stays out.
+            log.error(
+                "unexpected error in %s: %s",
+                ".".join(str(p) for p in error.path or []) or "-",
+                type(original).__name__,
+                exc_info=(type(original), original, original.__traceback__) if log.isEnabledFor(logging.DEBUG) else None,
+            )
+        else:
+            log.info("graphql error: %s", redact(error.message))

@@ -1,0 +1,59 @@
+"""GraphQL inputs: the contract of DESIGN.md section 5."""
+
+from __future__ import annotations
+
+import strawberry
+
+
+@strawberry.input
+class AttributeInput:
+    name: str
+    value: str
+
+
+@strawberry.input
+class InviteUserInput:
+    tenant: strawberry.ID
+    username: str
+    attributes: list[AttributeInput]
+
+
+@strawberry.input
+class SignUpInput:
+    tenant: strawberry.ID
+    username: str
+    password: str
+    attributes: list[AttributeInput]
+
+
+@strawberry.input
+class ConfirmSignUpInput:
+    tenant: strawberry.ID
+    username: str
+    code: str
+
+
+@strawberry.input
+class ResendConfirmationCodeInput:
+    tenant: strawberry.ID
+    username: str
+
+
+@strawberry.input
+class SignInInput:
+    tenant: strawberry.ID
+    username: str
+    password: str
+
+
+@strawberry.input
+class RespondToNewPasswordChallengeInput:
+    tenant: strawberry.ID
+    username: str
+    session: str
+    new_password: str
+    attributes: list[AttributeInput]
+
+
+def attribute_pairs(attributes: list[AttributeInput]) -> tuple[tuple[str, str], ...]:
+    return tuple((a.name, a.value) for a in attributes)

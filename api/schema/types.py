@@ -1,0 +1,151 @@
+"""GraphQL output types and enums: the frontends' contract (DESIGN.md section 5). Never rename."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+
+from api.registration import ErrorCode, Operation, ViolationCode
+
+# The use cases' enums are the single source of the codes; GraphQL only gives them their names.
+strawberry.enum(ErrorCode, name="ErrorCode")
+strawberry.enum(ViolationCode, name="ViolationCode")
+strawberry.enum(Operation, name="RegistrationOperation")
+
+
+@strawberry.enum
+class UsernameKind(Enum):
+    EMAIL = "email"
+    USERNAME = "username"
+
+
+@strawberry.enum
+class UserStatus(Enum):
+    UNCONFIRMED = "UNCONFIRMED"
+    CONFIRMED = "CONFIRMED"
+    FORCE_CHANGE_PASSWORD = "FORCE_CHANGE_PASSWORD"
+    RESET_REQUIRED = "RESET_REQUIRED"
+
+
+@strawberry.enum
+class SignUpStep(Enum):
+    CONFIRM_SIGN_UP = "CONFIRM_SIGN_UP"
+    AWAIT_APPROVAL = "AWAIT_APPROVAL"
+    DONE = "DONE"
+
+
+@strawberry.enum
+class DeliveryMedium(Enum):
+    EMAIL = "EMAIL"
+    SMS = "SMS"
+
+
+@strawberry.type
+class Violation:
+    code: ViolationCode
+    field: str
+    attribute: str | None
+    message: str
+
+
+@strawberry.type
+class PolicyDenied:
+    code: ErrorCode
+    message: str
+    violations: list[Violation]
+    policy_revision: str
+
+
+@strawberry.type
+class RegistrationError:
+    code: ErrorCode
+    message: str
+    field: str | None = None
+    retry_after_seconds: int | None = None
+
+
+@strawberry.type
+class CodeDelivery:
+    medium: DeliveryMedium
+    destination: str = strawberry.field(description="Masked, such as a***@e***.")
+
+
+@strawberry.type
+class PasswordPolicy:
+    min_length: int
+    require_lowercase: bool
+    require_uppercase: bool
+    require_digits: bool
+    require_symbols: bool
+
+
+@strawberry.type
+class FormField:
+    attribute: str
+    required: bool
+    writable: bool
+    immutable: bool
+    already_set: bool = strawberry.field(
+        description="First-login form: set at invite, shown locked, must not be sent again."
+    )
+    input_type: str
+    pattern: str | None
+    max_length: int | None
+    options: list[str] | None
+    value: str | None = strawberry.field(description="The current value of an alreadySet attribute.")
+
+
+@strawberry.type
+class RegistrationForm:
+    tenant: strawberry.ID
+    operation: Operation
+    enabled: bool = strawberry.field(description="False for SIGN_UP on an admin-invite-only tenant.")
+    username_kind: UsernameKind
+    password_policy: PasswordPolicy
+    fields: list[FormField]
+    policy_revision: str
+
+
+@strawberry.type
+class AuthTokens:
+    id_token: str
+    access_token: str
+    refresh_token: str | None
+    expires_in: int
+    token_type: str
+
+
+@strawberry.type
+class InviteUserSuccess:
+    username: str
+    user_status: UserStatus
+    temporary_password_expires_at: datetime
+
+
+@strawberry.type
+class SignUpSuccess:
+    next_step: SignUpStep
+    code_delivery: CodeDelivery | None
+
+
+@strawberry.type
+class ConfirmSignUpSuccess:
+    user_status: UserStatus
+
+
+@strawberry.type
+class ResendConfirmationCodeSuccess:
+    code_delivery: CodeDelivery
+
+
+@strawberry.type
+class NewPasswordRequired:
+    session: str
+    form: RegistrationForm
+
+
+@strawberry.type
+class SignInSuccess:
+    tokens: AuthTokens

@@ -1,0 +1,50 @@
+"""Settings, read once from the environment (REGAPI_*)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Backend = Literal["embedded", "aws"]
+
+
+class SettingsError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    policy_dir: Path = Path("policies")
+    backend: Backend = "embedded"
+    cognito_endpoint: str | None = None
+    region: str = "us-east-1"
+    # Seals challenge sessions; set it when several processes serve the same tenants.
+    session_secret: bytes | None = field(default=None, repr=False)
+    production: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        backend = env.get("REGAPI_BACKEND", "embedded")
+        if backend not in ("embedded", "aws"):
+            raise SettingsError(f"REGAPI_BACKEND must be 'embedded' or 'aws', not {backend!r}")
+        try:
+            port = int(env.get("REGAPI_PORT", "8000"))
+        except ValueError:
+            raise SettingsError("REGAPI_PORT must be a port number") from None
+        secret = env.get("REGAPI_SESSION_SECRET")
+        return cls(
+            host=env.get("REGAPI_HOST", "127.0.0.1"),
+            port=port,
+            policy_dir=Path(env.get("REGAPI_POLICY_DIR", "policies")),
+            backend="aws" if backend == "aws" else "embedded",
+            cognito_endpoint=env.get("REGAPI_COGNITO_ENDPOINT") or None,
+            region=env.get("REGAPI_AWS_REGION") or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+            session_secret=secret.encode() if secret else None,
+            production=env.get("REGAPI_ENV", "development") == "production",
+        )
