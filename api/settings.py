@@ -44,7 +44,10 @@ class Settings:
             policy_dir=Path(env.get("REGAPI_POLICY_DIR", "policies")),
             backend="aws" if backend == "aws" else "embedded",
             cognito_endpoint=env.get("REGAPI_COGNITO_ENDPOINT") or None,
-            region=env.get("REGAPI_AWS_REGION") or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+            region=env.get("REGAPI_AWS_REGION")
+            or env.get("AWS_REGION")
+            or env.get("AWS_DEFAULT_REGION")
+            or "us-east-1",
             session_secret=secret.encode() if secret else None,
             production=env.get("REGAPI_ENV", "development") == "production",
         )

@@ -57,9 +57,7 @@ def contradictions(policy: Policy) -> list[Problem]:
                 )
             )
         if rule.min_length is not None and rule.max_length is not None and rule.min_length > rule.max_length:
-            problems.append(
-                Problem((*at, "min_length"), "min_length is larger than max_length", "lower min_length")
-            )
+            problems.append(Problem((*at, "min_length"), "min_length is larger than max_length", "lower min_length"))
         for value in rule.enum or []:
             failures = [v.code.value for v in check_value(name, rule, value)]
             if failures:
@@ -96,7 +94,8 @@ def contradictions(policy: Policy) -> list[Problem]:
     for index, key in enumerate(keys):
         if any(other.sha256 == key.sha256 or other.name == key.name for other in keys[:index]):
             problems.append(
-                Problem(("admins", "api_keys", index), "duplicate API key name or digest", "give each key its own entry")
+                Problem(
+                    ("admins", "api_keys", index), "duplicate API key name or digest", "give each key its own entry"
+                )
             )
     return problems
-

@@ -80,8 +80,11 @@ def _violations(tenant_policy: TenantPolicy, request: PolicyRequest) -> Iterable
             yield Violation(ViolationCode.REQUIRED_ATTRIBUTE_MISSING, "attributes", name, f"{name} is required.")
 
     email = effective.get("email")
-    if policy.email_domains is not None and email and is_email(email) and not domain_allowed(
-        policy.email_domains, email
+    if (
+        policy.email_domains is not None
+        and email
+        and is_email(email)
+        and not domain_allowed(policy.email_domains, email)
     ):
         yield Violation(
             ViolationCode.EMAIL_DOMAIN_NOT_ALLOWED,
@@ -123,12 +126,18 @@ def _check_attribute(
         # attribute that was provided at invite again ("Cannot modify an already provided email").
         if not rule.mutable:
             yield Violation(
-                ViolationCode.IMMUTABLE_ATTRIBUTE, "attributes", name, f"{name} can only be set when the user is created."
+                ViolationCode.IMMUTABLE_ATTRIBUTE,
+                "attributes",
+                name,
+                f"{name} can only be set when the user is created.",
             )
             return
         if name in existing:
             yield Violation(
-                ViolationCode.ATTRIBUTE_ALREADY_SET, "attributes", name, f"{name} is already set and cannot be sent again."
+                ViolationCode.ATTRIBUTE_ALREADY_SET,
+                "attributes",
+                name,
+                f"{name} is already set and cannot be sent again.",
             )
             return
     if op not in rule.writable_ops:

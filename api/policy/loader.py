@@ -65,13 +65,18 @@ def load_policy(path: Path) -> TenantPolicy:
     errors: list[PolicyError] = []
     if not TENANT_ID.match(tenant):
         errors.append(
-            PolicyError(path, None, "", f"{tenant!r} is not a valid tenant id (the file name is the tenant id)",
-                        "rename the file to lowercase letters, digits, - and _ (at most 63 characters)")
+            PolicyError(
+                path,
+                None,
+                "",
+                f"{tenant!r} is not a valid tenant id (the file name is the tenant id)",
+                "rename the file to lowercase letters, digits, - and _ (at most 63 characters)",
+            )
         )
     try:
         text = raw.decode("utf-8")
         lines, duplicates = _key_lines(text)
-        data = yaml.load(text, Loader=SafeLoader)  # noqa: S506 - a SafeLoader
+        data = yaml.load(text, Loader=SafeLoader)
     except UnicodeDecodeError:
         raise PolicyLoadError([PolicyError(path, None, "", "the file is not UTF-8", "save it as UTF-8")]) from None
     except yaml.YAMLError as exc:
@@ -80,8 +85,15 @@ def load_policy(path: Path) -> TenantPolicy:
         problem = getattr(exc, "problem", None) or str(exc)
         raise PolicyLoadError([PolicyError(path, line, "", f"YAML syntax: {problem}", "fix the YAML syntax")]) from None
     for key in duplicates:
-        errors.append(PolicyError(path, lines.get(key), _dotted(key), "the key is given twice",
-                                  "keep one of them: YAML would silently use the last"))
+        errors.append(
+            PolicyError(
+                path,
+                lines.get(key),
+                _dotted(key),
+                "the key is given twice",
+                "keep one of them: YAML would silently use the last",
+            )
+        )
     if not isinstance(data, dict):
         errors.append(PolicyError(path, 1, "", "the file must be a mapping of keys", "start from policies/acme.yaml"))
         raise PolicyLoadError(errors)
@@ -117,8 +129,11 @@ def load_directory(directory: Path) -> dict[str, TenantPolicy]:
             errors.extend(exc.errors)
             continue
         if loaded.tenant in tenants:
-            errors.append(PolicyError(path, None, "", f"tenant {loaded.tenant!r} is defined twice",
-                                      "keep one of the .yaml and .yml files"))
+            errors.append(
+                PolicyError(
+                    path, None, "", f"tenant {loaded.tenant!r} is defined twice", "keep one of the .yaml and .yml files"
+                )
+            )
         tenants[loaded.tenant] = loaded
     if errors:
         raise PolicyLoadError(errors)
@@ -129,7 +144,7 @@ def _key_lines(text: str) -> tuple[dict[Key, int], list[Key]]:
     """The line of every key path, and the paths given twice (which yaml.load would silently merge)."""
     lines: dict[Key, int] = {}
     duplicates: list[Key] = []
-    root = yaml.compose(text, Loader=SafeLoader)  # noqa: S506 - a SafeLoader
+    root = yaml.compose(text, Loader=SafeLoader)
 
     def walk(node: yaml.Node, key: Key) -> None:
         if isinstance(node, yaml.MappingNode):
@@ -193,8 +208,15 @@ def _validation_errors(path: Path, lines: dict[Key, int], exc: ValidationError) 
             allowed = sorted(model.model_fields) if model else []
             close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
-            errors.append(PolicyError(path, _line_for(lines, loc), _dotted(loc), "unknown key",
-                                      f"{hint}allowed keys here: {', '.join(allowed)}"))
+            errors.append(
+                PolicyError(
+                    path,
+                    _line_for(lines, loc),
+                    _dotted(loc),
+                    "unknown key",
+                    f"{hint}allowed keys here: {', '.join(allowed)}",
+                )
+            )
             continue
         message = error["msg"]
         fix = _FIXES.get(kind, "see the policy reference in README.md")

@@ -37,9 +37,23 @@ AttributeFormat = Literal["email", "phone_number", "url", "date", "integer"]
 # Cognito's standard attributes (OpenID Connect claims); anything else needs the `custom:` prefix.
 STANDARD_ATTRIBUTES = frozenset(
     {
-        "address", "birthdate", "email", "family_name", "gender", "given_name", "locale", "middle_name",
-        "name", "nickname", "phone_number", "picture", "preferred_username", "profile", "updated_at",
-        "website", "zoneinfo",
+        "address",
+        "birthdate",
+        "email",
+        "family_name",
+        "gender",
+        "given_name",
+        "locale",
+        "middle_name",
+        "name",
+        "nickname",
+        "phone_number",
+        "picture",
+        "preferred_username",
+        "profile",
+        "updated_at",
+        "website",
+        "zoneinfo",
     }
 )
 # Attributes only Cognito itself may write: a client that sends one is trying to forge state.

@@ -64,17 +64,15 @@ def check_value(name: str, rule: AttributeRule, value: str) -> Iterator[Violatio
             ViolationCode.VALUE_NOT_ALLOWED, "attributes", name, f"{name} must be one of: {', '.join(rule.enum)}."
         )
     if rule.regex is not None and rule.regex.fullmatch(value) is None:
-        yield Violation(
-            ViolationCode.PATTERN_MISMATCH, "attributes", name, f"{name} does not have the expected form."
-        )
+        yield Violation(ViolationCode.PATTERN_MISMATCH, "attributes", name, f"{name} does not have the expected form.")
 
 
 def domain_allowed(domains: EmailDomains, email: str) -> bool:
     domain = email.rpartition("@")[2].lower()
 
     def listed(entries: list[str]) -> bool:
-        for entry in entries:
-            entry = entry.lower()
+        for listed_entry in entries:
+            entry = listed_entry.lower()
             if entry.startswith("*."):
                 if domain.endswith(entry[1:]):
                     return True
@@ -90,17 +88,11 @@ def domain_allowed(domains: EmailDomains, email: str) -> bool:
 def check_password(rules: PasswordConfig, password: str, field: str) -> Iterator[Violation]:
     """Every rule the password misses, so a form can show them all at once."""
     if len(password) < rules.min_length:
-        yield Violation(
-            ViolationCode.PASSWORD_TOO_SHORT, field, None, f"Use at least {rules.min_length} characters."
-        )
+        yield Violation(ViolationCode.PASSWORD_TOO_SHORT, field, None, f"Use at least {rules.min_length} characters.")
     if len(password) > MAX_PASSWORD_LENGTH:
-        yield Violation(
-            ViolationCode.PASSWORD_TOO_LONG, field, None, f"Use at most {MAX_PASSWORD_LENGTH} characters."
-        )
+        yield Violation(ViolationCode.PASSWORD_TOO_LONG, field, None, f"Use at most {MAX_PASSWORD_LENGTH} characters.")
     if password != password.strip():
-        yield Violation(
-            ViolationCode.PASSWORD_INVALID_CHARACTER, field, None, "Do not start or end with a space."
-        )
+        yield Violation(ViolationCode.PASSWORD_INVALID_CHARACTER, field, None, "Do not start or end with a space.")
     required = set(rules.require)
     if "lowercase" in required and not any(c.islower() for c in password):
         yield Violation(ViolationCode.PASSWORD_NEEDS_LOWERCASE, field, None, "Add a lowercase letter.")

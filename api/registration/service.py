@@ -37,8 +37,8 @@ from api.registration.outcomes import (
     ErrorCode,
     Failure,
     Form,
-    InviteOutcome,
     Invited,
+    InviteOutcome,
     PasswordChangeRequired,
     ResendOutcome,
     SignedIn,
@@ -127,9 +127,7 @@ class RegistrationService:
         letters = "abcdefghijklmnopqrstuvwxyz"
         return f"{letters[int(digest[:2], 16) % 26]}***@{letters[int(digest[2:4], 16) % 26]}***"
 
-    def _delivery(
-        self, policy: TenantPolicy, username: str, details: CodeDeliveryDetails | None
-    ) -> Delivery:
+    def _delivery(self, policy: TenantPolicy, username: str, details: CodeDeliveryDetails | None) -> Delivery:
         # With e-mail usernames regapi masks the address itself, so a new and an existing user get
         # byte-identical answers whatever Cognito returned.
         if policy.policy.username.kind == "email" or details is None:
@@ -189,9 +187,7 @@ class RegistrationService:
         if policy.policy.username.kind == "email":
             attributes["email"] = username
         try:
-            result = await self._provider.sign_up(
-                pool, username, request.password, attributes, tenant=policy.tenant
-            )
+            result = await self._provider.sign_up(pool, username, request.password, attributes, tenant=policy.tenant)
         except ProviderError as error:
             if error.code is ProviderErrorCode.USERNAME_EXISTS:
                 if policy.policy.registration.prevent_user_existence_errors:
@@ -218,8 +214,10 @@ class RegistrationService:
                     return Failure(ErrorCode.CODE_MISMATCH, WRONG_CODE, "code")
                 case ProviderErrorCode.CODE_EXPIRED:
                     return Failure(ErrorCode.CODE_EXPIRED, "The code has expired; request a new one.", "code")
-                case ProviderErrorCode.USER_NOT_FOUND | ProviderErrorCode.ALREADY_CONFIRMED | (
-                    ProviderErrorCode.NOT_AUTHORIZED
+                case (
+                    ProviderErrorCode.USER_NOT_FOUND
+                    | ProviderErrorCode.ALREADY_CONFIRMED
+                    | (ProviderErrorCode.NOT_AUTHORIZED)
                 ) if hide:
                     return Failure(ErrorCode.CODE_MISMATCH, WRONG_CODE, "code")
                 case ProviderErrorCode.USER_NOT_FOUND:
@@ -287,7 +285,9 @@ class RegistrationService:
         username = normalize_username(policy.policy, request.username)
         sealed = self._sealer.open(request.session, policy.tenant, username)
         if sealed is None:
-            return Failure(ErrorCode.INVALID_SESSION, "The session is invalid or has expired; sign in again.", "session")
+            return Failure(
+                ErrorCode.INVALID_SESSION, "The session is invalid or has expired; sign in again.", "session"
+            )
         decision = self._decide(
             policy,
             PolicyRequest(

@@ -6,11 +6,11 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.types import ExecutionContext
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
 from api.registration import (
     ConfirmSignUp,
@@ -36,7 +36,7 @@ MAX_DEPTH = 8
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="The form a frontend should render for an operation. Public.")
+    @strawberry.field(description="The form a frontend should render for an operation. Public.")  # type: ignore[untyped-decorator]
     def registration_form(self, info: Info, tenant: strawberry.ID, operation: Operation) -> t.RegistrationForm:
         form = info.context.service.form(FormRequest(str(tenant), operation))
         if isinstance(form, Failure):
@@ -46,7 +46,9 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Admin: create a user who gets a temporary password. Needs the tenant's API key.")
+    @strawberry.mutation(  # type: ignore[untyped-decorator]
+        description="Admin: create a user who gets a temporary password. Needs the tenant's API key."
+    )
     async def invite_user(self, info: Info, input: i.InviteUserInput) -> p.InviteUserResult:
         request = InviteUser(str(input.tenant), input.username, i.attribute_pairs(input.attributes))
         return p.invited(await info.context.service.invite_user(request, info.context.caller))
@@ -101,8 +103,8 @@ def build_schema() -> Schema:
         extensions=[
             lambda: MaxTokensLimiter(MAX_TOKENS),  # the cheap first gate: stops a huge document while parsing
             lambda: AddValidationRules(_VALIDATION_RULES),
-            lambda: ParserCache(),
-            lambda: ValidationCache(),
+            ParserCache,
+            ValidationCache,
             SafeErrors,
         ],
     )

@@ -69,7 +69,9 @@ def log_errors(errors: list[GraphQLError]) -> None:
                 "unexpected error in %s: %s",
                 ".".join(str(p) for p in error.path or []) or "-",
                 type(original).__name__,
-                exc_info=(type(original), original, original.__traceback__) if log.isEnabledFor(logging.DEBUG) else None,
+                exc_info=(type(original), original, original.__traceback__)
+                if log.isEnabledFor(logging.DEBUG)
+                else None,
             )
         else:
             log.info("graphql error: %s", redact(error.message))

@@ -9,6 +9,8 @@ import strawberry
 
 from api.registration import ErrorCode, Operation, ViolationCode
 
+__all__ = ["ErrorCode", "Operation", "ViolationCode"]
+
 # The use cases' enums are the single source of the codes; GraphQL only gives them their names.
 strawberry.enum(ErrorCode, name="ErrorCode")
 strawberry.enum(ViolationCode, name="ViolationCode")

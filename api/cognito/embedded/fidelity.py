@@ -51,7 +51,7 @@ DEFAULT_AUTH_SESSION_MINUTES = 3
 SYMBOLS = "^$*.[]{}()?!@#%&/,><:;|_~=+-"
 
 
-class UnsupportedUserStateException(JsonRESTError):
+class UnsupportedUserStateError(JsonRESTError):
     def __init__(self, message: str) -> None:
         super().__init__("UnsupportedUserStateException", message)
 
@@ -131,8 +131,16 @@ def _delivery(user: CognitoIdpUser) -> dict[str, str] | None:
     return None
 
 
-def _send(rules: PoolRules, pool: CognitoIdpUserPool, user: CognitoIdpUser, kind: MessageKind,
-          tenant: str | None, *, code: str | None = None, temporary_password: str | None = None) -> None:
+def _send(
+    rules: PoolRules,
+    pool: CognitoIdpUserPool,
+    user: CognitoIdpUser,
+    kind: MessageKind,
+    tenant: str | None,
+    *,
+    code: str | None = None,
+    temporary_password: str | None = None,
+) -> None:
     destination = user.attribute_lookup.get("email") or user.attribute_lookup.get("phone_number") or ""
     rules.outbox.deliver(
         OutboxMessage(
@@ -174,7 +182,9 @@ def _schema_names(pool: CognitoIdpUserPool) -> set[str]:
     return set(CognitoIdpUserPoolAttribute.STANDARD_SCHEMA) | set(pool.schema_attributes)
 
 
-def _issue_code(rules: PoolRules, pool: CognitoIdpUserPool, user: CognitoIdpUser, tenant: str | None) -> dict[str, str] | None:
+def _issue_code(
+    rules: PoolRules, pool: CognitoIdpUserPool, user: CognitoIdpUser, tenant: str | None
+) -> dict[str, str] | None:
     """Send a fresh code (replacing any earlier one) when the pool verifies the user's address."""
     delivery = _delivery(user)
     if delivery is None or delivery["AttributeName"] not in pool.extended_config.get("AutoVerifiedAttributes", []):
@@ -239,8 +249,13 @@ def resend_confirmation_code(self: CognitoIdpResponse) -> ActionResult:
         if _prevents_existence_errors(pool, client_id):
             username = self._get_param("Username")
             return ActionResult(
-                {"CodeDeliveryDetails": {"Destination": mask_destination(f"{username}@x"), "DeliveryMedium": "EMAIL",
-                                         "AttributeName": "email"}}
+                {
+                    "CodeDeliveryDetails": {
+                        "Destination": mask_destination(f"{username}@x"),
+                        "DeliveryMedium": "EMAIL",
+                        "AttributeName": "email",
+                    }
+                }
             )
         raise UserNotFoundError("Username/client id combination not found.")
     if user.status == UserStatus.CONFIRMED:
@@ -264,7 +279,9 @@ def admin_create_user(self: CognitoIdpResponse) -> ActionResult:
         # Cognito keeps the user (sub, attributes, groups) and only issues a new password and validity.
         user = backend.admin_get_user(pool_id, username)
         if user.status != UserStatus.FORCE_CHANGE_PASSWORD:
-            raise UnsupportedUserStateException(f"Resend not possible. {user.username} status is not FORCE_CHANGE_PASSWORD.")
+            raise UnsupportedUserStateError(
+                f"Resend not possible. {user.username} status is not FORCE_CHANGE_PASSWORD."
+            )
         user.password = password
     else:
         user = backend.admin_create_user(pool_id, username, "SUPPRESS", password, self._get_param("UserAttributes", []))
@@ -301,7 +318,8 @@ def _with_challenge_details(pool: CognitoIdpUserPool, result: dict[str, Any]) ->
         return result
     attributes = {k: v for k, v in user.attribute_lookup.items() if k != "sub"}
     missing = [
-        f"userAttributes.{name}" for name, attribute in pool.schema_attributes.items()
+        f"userAttributes.{name}"
+        for name, attribute in pool.schema_attributes.items()
         if attribute.required and name != "sub" and not attributes.get(name)
     ]
     with rules.lock:
@@ -340,8 +358,10 @@ def admin_initiate_auth(self: CognitoIdpResponse) -> ActionResult:
     pool = backend.describe_user_pool(pool_id)
     if flow in ("ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"):
         _check_temporary_password(pool, params.get("USERNAME", ""), params.get("PASSWORD"))
-        if pool._get_user(params.get("USERNAME", "")) is None and client_id in pool.clients and (
-            _prevents_existence_errors(pool, client_id)
+        if (
+            pool._get_user(params.get("USERNAME", "")) is None
+            and client_id in pool.clients
+            and (_prevents_existence_errors(pool, client_id))
         ):
             raise NotAuthorizedError("Incorrect username or password.")
     result = backend.admin_initiate_auth(pool_id, client_id, flow, params)
@@ -371,7 +391,9 @@ def _new_password_answer(self: CognitoIdpResponse) -> None:
         # The session belongs to another user: answering it must not set this user's password.
         raise NotAuthorizedError("Invalid session for the user.")
     new_attributes = {
-        key.removeprefix("userAttributes."): value for key, value in answers.items() if key.startswith("userAttributes.")
+        key.removeprefix("userAttributes."): value
+        for key, value in answers.items()
+        if key.startswith("userAttributes.")
     }
     known = _schema_names(pool)
     problems = []
@@ -387,7 +409,8 @@ def _new_password_answer(self: CognitoIdpResponse) -> None:
         raise InvalidParameterException("Invalid user attributes: " + "\n".join(problems) + "\n")
     merged = {**user.attribute_lookup, **new_attributes}
     missing = [
-        name for name, attribute in pool.schema_attributes.items()
+        name
+        for name, attribute in pool.schema_attributes.items()
         if attribute.required and name != "sub" and not merged.get(name)
     ]
     if missing:

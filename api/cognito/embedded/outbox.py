@@ -53,7 +53,8 @@ class Outbox:
             self._messages.append(message)
         if self._console is not None:
             secret = (
-                f"code {message.code}" if message.code is not None
+                f"code {message.code}"
+                if message.code is not None
                 else f"temporary password {message.temporary_password}"
             )
             self._console.write(
@@ -64,6 +65,7 @@ class Outbox:
     def messages(self, *, tenant: str | None = None, username: str | None = None) -> list[OutboxMessage]:
         with self._lock:
             return [
-                m for m in self._messages
+                m
+                for m in self._messages
                 if (tenant is None or m.tenant == tenant) and (username is None or m.username == username)
             ]

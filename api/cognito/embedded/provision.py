@@ -27,9 +27,7 @@ def pool_parameters(name: str, policies: Sequence[Policy]) -> dict[str, Any]:
                 "RequireUppercase": all("uppercase" in p.password.require for p in policies),
                 "RequireNumbers": all("digits" in p.password.require for p in policies),
                 "RequireSymbols": all("symbols" in p.password.require for p in policies),
-                "TemporaryPasswordValidityDays": max(
-                    p.registration.temporary_password_validity_days for p in policies
-                ),
+                "TemporaryPasswordValidityDays": max(p.registration.temporary_password_validity_days for p in policies),
             }
         },
         "AdminCreateUserConfig": {
