@@ -77,6 +77,11 @@ def translate(error: ClientError) -> ProviderError:
 
 def create_client(region: str, endpoint_url: str | None = None) -> Any:
     """The process's one cognito-idp client: creating one costs tens of milliseconds, and it is thread-safe."""
+    # botocore logs whole request and response bodies at DEBUG: passwords, codes and tokens. Turning on
+    # debug logging for regapi must never turn that on.
+    for name in ("botocore", "boto3"):
+        library_log = logging.getLogger(name)
+        library_log.setLevel(max(library_log.getEffectiveLevel(), logging.INFO))
     config = Config(max_pool_connections=MAX_CONNECTIONS, retries={"mode": "standard", "max_attempts": 3})
     return boto3.client("cognito-idp", region_name=region, endpoint_url=endpoint_url, config=config)
 

@@ -38,6 +38,7 @@ from moto.cognitoidp.models import (
     UserStatus,
 )
 from moto.cognitoidp.responses import CognitoIdpResponse
+from moto.cognitoidp.utils import check_secret_hash
 from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult, EmptyResult
 
@@ -116,6 +117,17 @@ def _pool_for_client(response: CognitoIdpResponse, client_id: str) -> tuple[Cogn
 def _prevents_existence_errors(pool: CognitoIdpUserPool, client_id: str) -> bool:
     client = pool.clients[client_id]
     return bool(client.extended_config.get("PreventUserExistenceErrors") == "ENABLED")
+
+
+def _check_secret_hash(pool: CognitoIdpUserPool, client_id: str, username: str, given: str | None) -> None:
+    """Cognito requires SECRET_HASH on every public call of a client that has a secret."""
+    client = pool.clients[client_id]
+    if not client.generate_secret:
+        return
+    if not given:
+        raise NotAuthorizedError(f"Client {client_id} is configured for secret but secret was not received")
+    if not check_secret_hash(client.secret, client.id, username, given):
+        raise NotAuthorizedError(f"Unable to verify secret hash for client {client_id}")
 
 
 def _password_policy(pool: CognitoIdpUserPool) -> Mapping[str, Any]:
@@ -204,14 +216,17 @@ def sign_up(self: CognitoIdpResponse) -> ActionResult:
     backend, pool = _pool_for_client(self, client_id)
     if pool.extended_config.get("AdminCreateUserConfig", {}).get("AllowAdminCreateUserOnly"):
         raise NotAuthorizedError("SignUp is not permitted for this user pool")
+    _check_secret_hash(pool, client_id, self._get_param("Username"), self._get_param("SecretHash"))
     user, _ = backend.sign_up(
         client_id=client_id,
         username=self._get_param("Username"),
         password=self._get_param("Password"),
         attributes=self._get_param("UserAttributes", []),
     )
+    rules = REGISTRY.rules(pool.id)
+    user.create_date = user.last_modified_date = rules.clock.now()
     response: dict[str, Any] = {"UserConfirmed": False, "UserSub": user.id}
-    delivery = _issue_code(REGISTRY.rules(pool.id), pool, user, _tenant(self))
+    delivery = _issue_code(rules, pool, user, _tenant(self))
     if delivery is not None:
         response["CodeDeliveryDetails"] = delivery
     return ActionResult(response)
@@ -220,6 +235,7 @@ def sign_up(self: CognitoIdpResponse) -> ActionResult:
 def confirm_sign_up(self: CognitoIdpResponse) -> ActionResult:
     client_id = self._get_param("ClientId")
     _, pool = _pool_for_client(self, client_id)
+    _check_secret_hash(pool, client_id, self._get_param("Username"), self._get_param("SecretHash"))
     rules = REGISTRY.rules(pool.id)
     user = pool._get_user(self._get_param("Username"))
     if user is None:
@@ -244,6 +260,7 @@ def confirm_sign_up(self: CognitoIdpResponse) -> ActionResult:
 def resend_confirmation_code(self: CognitoIdpResponse) -> ActionResult:
     client_id = self._get_param("ClientId")
     _, pool = _pool_for_client(self, client_id)
+    _check_secret_hash(pool, client_id, self._get_param("Username"), self._get_param("SecretHash"))
     user = pool._get_user(self._get_param("Username"))
     if user is None:
         if _prevents_existence_errors(pool, client_id):
@@ -285,8 +302,12 @@ def admin_create_user(self: CognitoIdpResponse) -> ActionResult:
         user.password = password
     else:
         user = backend.admin_create_user(pool_id, username, "SUPPRESS", password, self._get_param("UserAttributes", []))
+    now = rules.clock.now()
+    if action != "RESEND":
+        user.create_date = now
+    user.last_modified_date = now
     with rules.lock:
-        rules.temporary_passwords[user.username] = rules.clock.now()
+        rules.temporary_passwords[user.username] = now
     if action != "SUPPRESS":
         _send(rules, pool, user, "INVITATION", _tenant(self), temporary_password=password)
     return ActionResult({"User": user.to_json(extended=True)})
@@ -339,6 +360,7 @@ def initiate_auth(self: CognitoIdpResponse) -> ActionResult:
     params = self._get_param("AuthParameters") or {}
     backend, pool = _pool_for_client(self, client_id)
     if flow == "USER_PASSWORD_AUTH":
+        _check_secret_hash(pool, client_id, params.get("USERNAME", ""), params.get("SECRET_HASH"))
         _check_temporary_password(pool, params.get("USERNAME", ""), params.get("PASSWORD"))
     try:
         result = backend.initiate_auth(client_id, flow, params)
@@ -376,6 +398,7 @@ def _new_password_answer(self: CognitoIdpResponse) -> None:
     client_id = self._get_param("ClientId")
     answers: dict[str, str] = self._get_param("ChallengeResponses") or {}
     backend, pool = _pool_for_client(self, client_id)
+    _check_secret_hash(pool, client_id, answers.get("USERNAME", ""), answers.get("SECRET_HASH"))
     rules = REGISTRY.rules(pool.id)
     with rules.lock:
         issued = rules.sessions.get(session)

@@ -1,0 +1,91 @@
+"""The GraphQL documents the tests send, written as a frontend would write them."""
+
+REFUSALS = """
+    ... on PolicyDenied { code message policyRevision violations { code field attribute message } }
+    ... on RegistrationError { code message field retryAfterSeconds }
+"""
+
+FORM_FIELDS = """
+    tenant operation enabled usernameKind policyRevision
+    passwordPolicy { minLength requireLowercase requireUppercase requireDigits requireSymbols }
+    fields { attribute required writable immutable alreadySet inputType pattern maxLength options value }
+"""
+
+REGISTRATION_FORM = f"""
+query Form($tenant: ID!, $operation: RegistrationOperation!) {{
+  registrationForm(tenant: $tenant, operation: $operation) {{ {FORM_FIELDS} }}
+}}
+"""
+
+INVITE_USER = f"""
+mutation Invite($input: InviteUserInput!) {{
+  inviteUser(input: $input) {{
+    __typename
+    ... on InviteUserSuccess {{ username userStatus temporaryPasswordExpiresAt }}
+    {REFUSALS}
+  }}
+}}
+"""
+
+SIGN_UP = f"""
+mutation SignUp($input: SignUpInput!) {{
+  signUp(input: $input) {{
+    __typename
+    ... on SignUpSuccess {{ nextStep codeDelivery {{ medium destination }} }}
+    {REFUSALS}
+  }}
+}}
+"""
+
+CONFIRM_SIGN_UP = f"""
+mutation Confirm($input: ConfirmSignUpInput!) {{
+  confirmSignUp(input: $input) {{
+    __typename
+    ... on ConfirmSignUpSuccess {{ userStatus }}
+    {REFUSALS}
+  }}
+}}
+"""
+
+RESEND_CODE = f"""
+mutation Resend($input: ResendConfirmationCodeInput!) {{
+  resendConfirmationCode(input: $input) {{
+    __typename
+    ... on ResendConfirmationCodeSuccess {{ codeDelivery {{ medium destination }} }}
+    {REFUSALS}
+  }}
+}}
+"""
+
+SIGN_IN = f"""
+mutation SignIn($input: SignInInput!) {{
+  signIn(input: $input) {{
+    __typename
+    ... on SignInSuccess {{ tokens {{ idToken accessToken refreshToken expiresIn tokenType }} }}
+    ... on NewPasswordRequired {{ session form {{ {FORM_FIELDS} }} }}
+    {REFUSALS}
+  }}
+}}
+"""
+
+RESPOND_NEW_PASSWORD = f"""
+mutation Respond($input: RespondToNewPasswordChallengeInput!) {{
+  respondToNewPasswordChallenge(input: $input) {{
+    __typename
+    ... on SignInSuccess {{ tokens {{ idToken accessToken refreshToken expiresIn tokenType }} }}
+    {REFUSALS}
+  }}
+}}
+"""
+
+
+def attrs(**values: str) -> list[dict[str, str]]:
+    """GraphQL attribute inputs; `custom_plan` becomes `custom:plan`."""
+    return [{"name": name.replace("custom_", "custom:", 1), "value": value} for name, value in values.items()]
+
+
+def codes(result: dict[str, object]) -> set[tuple[str, str | None]]:
+    """The (violation code, attribute) pairs of a PolicyDenied."""
+    violations = result["violations"]
+    assert isinstance(violations, list)
+    return {(v["code"], v["attribute"]) for v in violations}
