@@ -63,7 +63,8 @@ def _failure_for(error: ProviderError) -> Failure:
     """Refusals whose meaning is the same in every use case."""
     match error.code:
         case ProviderErrorCode.TOO_MANY_ATTEMPTS:
-            return Failure(ErrorCode.TOO_MANY_ATTEMPTS, "Too many attempts; try again later.", retry_after_seconds=60)
+            # Cognito does not say for how long; 15 minutes is its usual lockout, so waiting that long works.
+            return Failure(ErrorCode.TOO_MANY_ATTEMPTS, "Too many attempts; try again later.", retry_after_seconds=900)
         case ProviderErrorCode.UNAVAILABLE:
             return Failure(ErrorCode.SERVICE_UNAVAILABLE, "The identity service is unavailable; try again shortly.")
         case ProviderErrorCode.INVALID_PASSWORD:

@@ -1,7 +1,8 @@
 """Top-level GraphQL errors: unexpected ones masked, and no input value ever echoed or logged.
 
-graphql-core words a bad variable as "Variable '$input' got invalid value {...the whole input...}",
-which would put a password into the response and, through strawberry's error logging, into the logs.
+graphql-core words a bad variable as "Variable '$input' has invalid value: ... found: {...the whole
+input...}", which would put a password into the response and, through strawberry's error logging, into
+the logs.
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ from strawberry.extensions import MaskErrors
 log = logging.getLogger("regapi.graphql")
 
 GENERIC = "Unexpected error."
-_ECHOED_VALUE = re.compile(r"^(Variable '\$\w+') got invalid value .*?; (.*)$", re.DOTALL)
-# Other graphql-core messages that quote the offending input value.
-_QUOTED_VALUE = re.compile(r"(cannot represent[^:]*: )(.*)$", re.DOTALL)
+# The places where graphql-core (3.2 and 3.3 wordings) quotes the offending input value.
+_ECHOES = (
+    (re.compile(r"(got invalid value ).*?(; |$)", re.DOTALL), r"\1<redacted>\2"),
+    (re.compile(r"(\bfound:? ).*$", re.DOTALL), r"\1<redacted>."),
+    (re.compile(r"(cannot represent[^:]*: ).*$", re.DOTALL), r"\1<redacted>."),
+)
 
 
 class PublicError(GraphQLError):
@@ -33,9 +37,9 @@ def is_unexpected(error: GraphQLError) -> bool:
 
 
 def redact(message: str) -> str:
-    if match := _ECHOED_VALUE.match(message):
-        return f"{match.group(1)} got an invalid value; {redact(match.group(2))}"
-    return _QUOTED_VALUE.sub(r"\1<redacted>", message)
+    for pattern, replacement in _ECHOES:
+        message = pattern.sub(replacement, message)
+    return message
 
 
 class SafeErrors(MaskErrors):

@@ -41,12 +41,16 @@ class EmbeddedCognito:
         self.outbox = outbox or Outbox()
         self.client = create_client(REGION)
 
+    def attach(self, pool_id: str) -> None:
+        """Let this Cognito's clock and outbox govern a pool (provisioned here, or created with boto3)."""
+        fidelity.REGISTRY.attach(pool_id, self.clock, self.outbox)
+
     def provision(self, pools: Mapping[str, Sequence[Policy]]) -> dict[str, PoolBinding]:
         """One user pool and app client per logical pool name."""
         bindings = {}
         for name, policies in pools.items():
             pool_id = self.client.create_user_pool(**pool_parameters(name, policies))["UserPool"]["Id"]
-            fidelity.REGISTRY.attach(pool_id, self.clock, self.outbox)
+            self.attach(pool_id)
             client = self.client.create_user_pool_client(**client_parameters(pool_id, policies))["UserPoolClient"]
             bindings[name] = PoolBinding(
                 name=name, user_pool_id=pool_id, client_id=client["ClientId"], client_secret=client.get("ClientSecret")

@@ -47,6 +47,9 @@ from api.cognito.embedded.outbox import MessageKind, Outbox, OutboxMessage
 from api.cognito.port import mask_destination
 
 CODE_VALIDITY = timedelta(hours=24)  # Cognito: sign-up codes are valid for 24 hours
+# Wrong codes a user may send before Cognito answers LimitExceededException for a while.
+MAX_CODE_FAILURES = 5
+CODE_LOCKOUT = timedelta(minutes=15)
 DEFAULT_TEMPORARY_PASSWORD_DAYS = 7
 DEFAULT_AUTH_SESSION_MINUTES = 3
 SYMBOLS = "^$*.[]{}()?!@#%&/,><:;|_~=+-"
@@ -57,10 +60,17 @@ class UnsupportedUserStateError(JsonRESTError):
         super().__init__("UnsupportedUserStateException", message)
 
 
+class LimitExceededError(JsonRESTError):
+    def __init__(self, message: str) -> None:
+        super().__init__("LimitExceededException", message)
+
+
 @dataclass(slots=True)
 class IssuedCode:
     code: str = field(repr=False)
     issued_at: datetime
+    failures: int = 0
+    locked_until: datetime | None = None
 
 
 @dataclass(slots=True)
@@ -203,7 +213,12 @@ def _issue_code(
         return None
     code = _new_code()
     with rules.lock:
-        rules.codes[user.username] = IssuedCode(code, rules.clock.now())
+        previous = rules.codes.get(user.username)
+        fresh = IssuedCode(code, rules.clock.now())
+        if previous is not None and previous.locked_until is not None:
+            # A resend must not lift a lock, or it would reset the guessing budget.
+            fresh.failures, fresh.locked_until = previous.failures, previous.locked_until
+        rules.codes[user.username] = fresh
     _send(rules, pool, user, "SIGN_UP_CODE", tenant, code=code)
     return delivery
 
@@ -244,11 +259,21 @@ def confirm_sign_up(self: CognitoIdpResponse) -> ActionResult:
         raise UserNotFoundError("Username/client id combination not found.")
     if user.status == UserStatus.CONFIRMED:
         raise NotAuthorizedError("User cannot be confirmed. Current status is CONFIRMED")
+    now = rules.clock.now()
     with rules.lock:
         issued = rules.codes.get(user.username)
+        if issued is not None and issued.locked_until is not None:
+            if now < issued.locked_until:
+                # While locked even the right code is refused, or guessing would only be slowed down.
+                raise LimitExceededError("Attempt limit exceeded, please try after some time.")
+            issued.failures, issued.locked_until = 0, None
         if issued is None or not secrets.compare_digest(issued.code, str(self._get_param("ConfirmationCode"))):
+            if issued is not None:
+                issued.failures += 1
+                if issued.failures >= MAX_CODE_FAILURES:
+                    issued.locked_until = now + CODE_LOCKOUT
             raise CodeMismatchException("Invalid verification code provided, please try again.")
-        if rules.clock.now() - issued.issued_at > CODE_VALIDITY:
+        if now - issued.issued_at > CODE_VALIDITY:
             raise ExpiredCodeException("Invalid code provided, please request a code again.")
         del rules.codes[user.username]
     user.status = UserStatus.CONFIRMED

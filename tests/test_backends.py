@@ -1,0 +1,121 @@
+"""The aws backend: pools that exist already, named by id in the policy, reached through the same adapter.
+
+In this process moto intercepts every boto3 call, so a pool created here with boto3 plays the part of a
+real, pre-existing Cognito pool, with rules of its own that the policy does not know about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import httpx
+import pytest
+
+from api.app import ConfigurationError, create_app
+from api.cognito.embedded import EmbeddedCognito
+from api.settings import Settings
+from tests.conftest import LiveServer
+from tests.documents import SIGN_UP, attrs
+
+POLICY = """
+version: 1
+display_name: Existing pool
+cognito:
+  user_pool: existing
+  user_pool_id: {pool_id}
+  client_id: {client_id}
+{secret}
+registration:
+  self_signup: true
+username:
+  kind: email
+password:
+  min_length: 8
+attributes:
+  email:
+    format: email
+"""
+
+
+@pytest.fixture(scope="module")
+def pool() -> dict[str, str]:
+    EmbeddedCognito()  # starts the in-process mock and the fidelity layer
+    client = boto3.client("cognito-idp", region_name="us-east-1")
+    pool_id = client.create_user_pool(
+        PoolName="pre-existing",
+        AutoVerifiedAttributes=["email"],
+        # Stricter than the policy: only Cognito knows, so only Cognito can refuse.
+        Policies={"PasswordPolicy": {"MinimumLength": 20, "RequireLowercase": True, "RequireUppercase": False,
+                                     "RequireNumbers": False, "RequireSymbols": False}},
+    )["UserPool"]["Id"]
+    app_client = client.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="partner", GenerateSecret=True, ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
+    )["UserPoolClient"]
+    return {"pool_id": pool_id, "client_id": app_client["ClientId"], "secret": app_client["ClientSecret"]}
+
+
+def write_policy(directory: Path, pool: dict[str, str], secret_env: str | None) -> Path:
+    secret = f"  client_secret_env: {secret_env}" if secret_env else ""
+    text = POLICY.format(secret=secret, pool_id=pool["pool_id"], client_id=pool["client_id"])
+    (directory / "existing.yaml").write_text(text)
+    return directory
+
+
+@pytest.fixture
+def aws_api(tmp_path: Path, pool: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[httpx.Client]:
+    monkeypatch.setenv("EXISTING_CLIENT_SECRET", pool["secret"])
+    app = create_app(Settings(policy_dir=write_policy(tmp_path, pool, "EXISTING_CLIENT_SECRET"), backend="aws"))
+    with LiveServer(app) as server, httpx.Client(base_url=server.url) as http:
+        yield http
+
+
+def sign_up(http: httpx.Client, username: str, password: str) -> Any:
+    variables = {"input": {"tenant": "existing", "username": username, "password": password, "attributes": attrs()}}
+    response = http.post("/graphql", json={"query": SIGN_UP, "variables": variables})
+    assert response.status_code == 200
+    return response.json()["data"]["signUp"]
+
+
+def test_aws_backend_signs_up_with_secret_hash(aws_api: httpx.Client, unique: str) -> None:
+    result = sign_up(aws_api, f"ok-{unique}@partner.example", "a long enough password")
+    assert result["__typename"] == "SignUpSuccess"
+    assert result["codeDelivery"]["destination"] == "o***@p***"
+    assert aws_api.get("/dev/outbox").status_code == 404  # the outbox exists in embedded mode only
+
+
+def test_a_password_the_pool_refuses_is_invalid_password(aws_api: httpx.Client, unique: str) -> None:
+    result = sign_up(aws_api, f"weak-{unique}@partner.example", "eight ch")  # fine for the policy, not the pool
+    assert (result["__typename"], result["code"], result["field"]) == ("RegistrationError", "INVALID_PASSWORD", "password")
+
+
+def test_wrong_client_secret_is_masked_not_blamed_on_the_user(
+    tmp_path: Path, pool: dict[str, str], monkeypatch: pytest.MonkeyPatch, unique: str
+) -> None:
+    monkeypatch.setenv("EXISTING_CLIENT_SECRET", "not-the-secret")
+    app = create_app(Settings(policy_dir=write_policy(tmp_path, pool, "EXISTING_CLIENT_SECRET"), backend="aws"))
+    with LiveServer(app) as server, httpx.Client(base_url=server.url) as http:
+        variables = {"input": {"tenant": "existing", "username": f"s-{unique}@p.example", "password": "x" * 21, "attributes": []}}
+        body = http.post("/graphql", json={"query": SIGN_UP, "variables": variables}).json()
+    assert body["data"] is None
+    assert body["errors"][0]["message"] == "Unexpected error."
+
+
+def test_unreachable_cognito_is_service_unavailable(tmp_path: Path, pool: dict[str, str], unique: str) -> None:
+    settings = Settings(
+        policy_dir=write_policy(tmp_path, pool, None), backend="aws", cognito_endpoint="http://127.0.0.1:9"
+    )
+    app = create_app(settings)
+    with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=60) as http:
+        result = sign_up(http, f"down-{unique}@partner.example", "a long enough password")
+    assert (result["__typename"], result["code"]) == ("RegistrationError", "SERVICE_UNAVAILABLE")
+
+
+def test_aws_backend_refuses_to_start_without_ids_or_secret(tmp_path: Path, pool: dict[str, str]) -> None:
+    with pytest.raises(ConfigurationError, match="REGAPI_TEST_UNSET_SECRET"):
+        create_app(Settings(policy_dir=write_policy(tmp_path, pool, "REGAPI_TEST_UNSET_SECRET"), backend="aws"))
+    (tmp_path / "existing.yaml").write_text(POLICY.format(pool_id="", client_id="", secret="").replace("  user_pool_id: \n  client_id: \n", ""))
+    with pytest.raises(ConfigurationError, match="user_pool_id"):
+        create_app(Settings(policy_dir=tmp_path, backend="aws"))

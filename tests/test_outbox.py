@@ -1,0 +1,26 @@
+"""GET /dev/outbox: what the embedded Cognito sent, for people and tests."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tests.conftest import Api
+from tests.test_signup_flow import sign_up
+
+
+def test_outbox_lists_messages_by_tenant_and_username(api: Api, unique: str) -> None:
+    username = f"box-{unique}@shop.example"
+    sign_up(api, username)
+    (message,) = api.outbox("shop", username.upper())  # the username is normalised as the tenant says
+    assert set(message) == {"tenant", "username", "kind", "destination", "code", "sentAt"}
+    assert (message["tenant"], message["username"], message["kind"]) == ("shop", username, "SIGN_UP_CODE")
+    assert message["destination"] == username
+    assert datetime.fromisoformat(message["sentAt"]) <= api.clock.now()
+    assert api.outbox("acme", username) == []
+    everything = api.http.get("/dev/outbox", params={"tenant": "shop"}).json()
+    assert any(m["username"] == username for m in everything)
+    assert api.http.get("/dev/outbox", params={"tenant": "nope"}).status_code == 404
+
+
+def test_health(api: Api) -> None:
+    assert api.http.get("/healthz").json() == {"status": "ok", "tenants": 4}
