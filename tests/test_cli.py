@@ -1,0 +1,95 @@
+"""The `regapi` command, run as a real process: `python -m api` is what the console script calls."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from importlib.metadata import entry_points
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+POLICIES = REPO / "policies"
+
+
+def regapi(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REGAPI_")}
+    return subprocess.run(
+        [sys.executable, "-m", "api", *args], cwd=cwd, env=env, capture_output=True, timeout=60, check=False
+    )
+
+
+def test_console_script_is_the_cli() -> None:
+    (script,) = [ep for ep in entry_points(group="console_scripts") if ep.name == "regapi"]
+    assert script.value == "api.cli:main"
+
+
+def test_policy_check_of_the_demo_policies() -> None:
+    result = regapi("policy", "check", "policies/")
+    stdout = result.stdout.decode()
+    assert result.returncode == 0, result.stderr.decode()
+    lines = stdout.splitlines()
+    tenants = sorted(p.stem for p in POLICIES.glob("*.y*ml"))
+    assert {"acme", "shop"} <= set(tenants)
+    assert len(lines) == len(tenants)
+    for line, tenant in zip(lines, tenants, strict=True):
+        assert line.split()[:2] == ["ok", tenant]
+        assert f"{tenant}.yaml" in line
+        assert "revision" in line
+    assert result.stderr == b""
+
+
+def test_policy_check_defaults_to_policies() -> None:
+    result = regapi("policy", "check")
+    assert result.returncode == 0, result.stderr.decode()
+    assert b"policies/acme.yaml" in result.stdout
+    assert b"policies/shop.yaml" in result.stdout
+
+
+def test_policy_check_reports_file_line_and_key(tmp_path: Path) -> None:
+    text = (POLICIES / "acme.yaml").read_text(encoding="utf-8")
+    assert text.count("  self_signup: false") == 1
+    broken = text.replace("  self_signup: false", "  self_sigup: false")
+    line = next(n for n, content in enumerate(broken.splitlines(), start=1) if "self_sigup" in content)
+    path = tmp_path / "acme.yaml"
+    path.write_text(broken, encoding="utf-8")
+    (tmp_path / "shop.yaml").write_text((POLICIES / "shop.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+
+    result = regapi("policy", "check", str(tmp_path))
+    stderr = result.stderr.decode()
+    assert result.returncode == 1
+    assert f"{path}:{line}: registration.self_sigup:" in stderr
+    assert "did you mean 'self_signup'?" in stderr
+    assert "1 problem in" in stderr
+    assert result.stdout == b""  # nothing is reported ok when the set is refused
+
+
+def test_policy_check_counts_every_problem(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("version: 1\n", encoding="utf-8")
+    (tmp_path / "b.yaml").write_text("version: [\n", encoding="utf-8")
+    result = regapi("policy", "check", str(tmp_path))
+    stderr = result.stderr.decode()
+    assert result.returncode == 1
+    assert f"{tmp_path / 'a.yaml'}:1: display_name:" in stderr
+    assert f"{tmp_path / 'a.yaml'}:1: cognito:" in stderr
+    assert f"{tmp_path / 'b.yaml'}:" in stderr
+    assert "3 problems in" in stderr
+
+
+def test_policy_check_of_a_missing_directory(tmp_path: Path) -> None:
+    result = regapi("policy", "check", str(tmp_path / "nowhere"))
+    assert result.returncode == 1
+    assert b"does not exist" in result.stderr
+
+
+def test_export_schema_matches_the_committed_schema() -> None:
+    result = regapi("export-schema")
+    assert result.returncode == 0, result.stderr.decode()
+    committed = (REPO / "schema.graphql").read_bytes()
+    assert result.stdout == committed, "schema.graphql is stale: run `make schema` and commit it"
+
+
+def test_unknown_command_is_a_usage_error() -> None:
+    result = regapi("frobnicate")
+    assert result.returncode == 2
+    assert b"usage: regapi" in result.stderr
