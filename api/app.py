@@ -44,6 +44,9 @@ def _configured_bindings(pools: Mapping[str, list[Policy]]) -> dict[str, PoolBin
     bindings = {}
     for name, policies in pools.items():
         first = policies[0].cognito
+        if any(p.cognito != first for p in policies[1:]):
+            # Silently taking the first would send some tenants' users to a pool their policy does not name.
+            raise ConfigurationError(f"pool {name!r}: the tenants naming it give different cognito settings")
         if not first.user_pool_id or not first.client_id:
             raise ConfigurationError(
                 f"pool {name!r}: the aws backend needs cognito.user_pool_id and cognito.client_id in its policy"

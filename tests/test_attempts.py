@@ -16,7 +16,8 @@ def test_code_guessing_locks_the_user_even_against_the_right_code(api: Api, uniq
         assert confirm(api, username, wrong(code))["code"] == "CODE_MISMATCH"
     locked = confirm(api, username, code)
     assert (locked["__typename"], locked["code"]) == ("RegistrationError", "TOO_MANY_ATTEMPTS")
-    assert locked["retryAfterSeconds"] and locked["retryAfterSeconds"] > 0
+    assert locked["retryAfterSeconds"]
+    assert locked["retryAfterSeconds"] > 0
     resend(api, username)  # a new code does not lift the lock
     assert confirm(api, username, api.last_code("shop", username))["code"] == "TOO_MANY_ATTEMPTS"
     api.clock.advance(timedelta(minutes=16))

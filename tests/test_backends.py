@@ -48,8 +48,15 @@ def pool() -> dict[str, str]:
         PoolName="pre-existing",
         AutoVerifiedAttributes=["email"],
         # Stricter than the policy: only Cognito knows, so only Cognito can refuse.
-        Policies={"PasswordPolicy": {"MinimumLength": 20, "RequireLowercase": True, "RequireUppercase": False,
-                                     "RequireNumbers": False, "RequireSymbols": False}},
+        Policies={
+            "PasswordPolicy": {
+                "MinimumLength": 20,
+                "RequireLowercase": True,
+                "RequireUppercase": False,
+                "RequireNumbers": False,
+                "RequireSymbols": False,
+            }
+        },
     )["UserPool"]["Id"]
     app_client = client.create_user_pool_client(
         UserPoolId=pool_id, ClientName="partner", GenerateSecret=True, ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
@@ -88,7 +95,11 @@ def test_aws_backend_signs_up_with_secret_hash(aws_api: httpx.Client, unique: st
 
 def test_a_password_the_pool_refuses_is_invalid_password(aws_api: httpx.Client, unique: str) -> None:
     result = sign_up(aws_api, f"weak-{unique}@partner.example", "eight ch")  # fine for the policy, not the pool
-    assert (result["__typename"], result["code"], result["field"]) == ("RegistrationError", "INVALID_PASSWORD", "password")
+    assert (result["__typename"], result["code"], result["field"]) == (
+        "RegistrationError",
+        "INVALID_PASSWORD",
+        "password",
+    )
 
 
 def test_wrong_client_secret_is_masked_not_blamed_on_the_user(
@@ -97,7 +108,9 @@ def test_wrong_client_secret_is_masked_not_blamed_on_the_user(
     monkeypatch.setenv("EXISTING_CLIENT_SECRET", "not-the-secret")
     app = create_app(Settings(policy_dir=write_policy(tmp_path, pool, "EXISTING_CLIENT_SECRET"), backend="aws"))
     with LiveServer(app) as server, httpx.Client(base_url=server.url) as http:
-        variables = {"input": {"tenant": "existing", "username": f"s-{unique}@p.example", "password": "x" * 21, "attributes": []}}
+        variables = {
+            "input": {"tenant": "existing", "username": f"s-{unique}@p.example", "password": "x" * 21, "attributes": []}
+        }
         body = http.post("/graphql", json={"query": SIGN_UP, "variables": variables}).json()
     assert body["data"] is None
     assert body["errors"][0]["message"] == "Unexpected error."
@@ -116,6 +129,8 @@ def test_unreachable_cognito_is_service_unavailable(tmp_path: Path, pool: dict[s
 def test_aws_backend_refuses_to_start_without_ids_or_secret(tmp_path: Path, pool: dict[str, str]) -> None:
     with pytest.raises(ConfigurationError, match="REGAPI_TEST_UNSET_SECRET"):
         create_app(Settings(policy_dir=write_policy(tmp_path, pool, "REGAPI_TEST_UNSET_SECRET"), backend="aws"))
-    (tmp_path / "existing.yaml").write_text(POLICY.format(pool_id="", client_id="", secret="").replace("  user_pool_id: \n  client_id: \n", ""))
+    (tmp_path / "existing.yaml").write_text(
+        POLICY.format(pool_id="", client_id="", secret="").replace("  user_pool_id: \n  client_id: \n", "")
+    )
     with pytest.raises(ConfigurationError, match="user_pool_id"):
         create_app(Settings(policy_dir=tmp_path, backend="aws"))

@@ -9,7 +9,9 @@ from tests.test_signup_flow import PASSWORD, confirm, resend, sign_in, sign_up, 
 
 def confirmed_user(api: Api, username: str, tenant: str = "shop", **attributes: str) -> None:
     sign_up(api, username, tenant=tenant, **attributes)
-    assert confirm(api, username, api.last_code(tenant, username), tenant=tenant)["__typename"] == "ConfirmSignUpSuccess"
+    assert (
+        confirm(api, username, api.last_code(tenant, username), tenant=tenant)["__typename"] == "ConfirmSignUpSuccess"
+    )
 
 
 def test_sign_up_answers_the_same_for_a_taken_address(api: Api, unique: str) -> None:
@@ -48,10 +50,18 @@ def test_sign_in_answers_the_same_for_unknown_users_and_wrong_passwords(api: Api
     invited = f"inv-{unique}"
     api.data(
         INVITE_USER,
-        {"input": {"tenant": "acme", "username": invited, "attributes": attrs(email=f"{invited}@acme.example", custom_employee_id="E000001")}},
+        {
+            "input": {
+                "tenant": "acme",
+                "username": invited,
+                "attributes": attrs(email=f"{invited}@acme.example", custom_employee_id="E000001"),
+            }
+        },
         token=ACME_KEY,
     )
-    assert sign_in(api, invited, "Wrong-Passw0rd!", tenant="acme") == sign_in(api, f"nobody-{unique}", "Wrong-Passw0rd!", tenant="acme")
+    assert sign_in(api, invited, "Wrong-Passw0rd!", tenant="acme") == sign_in(
+        api, f"nobody-{unique}", "Wrong-Passw0rd!", tenant="acme"
+    )
 
 
 def test_resend_answers_the_same_for_unknown_and_confirmed_users(api: Api, unique: str) -> None:
@@ -74,6 +84,9 @@ def test_a_tenant_may_choose_revealing_answers(api: Api, unique: str) -> None:
     assert (taken["code"], taken["field"]) == ("USERNAME_EXISTS", "username")
     assert confirm(api, f"ghost-{unique}", "123456", tenant="legacy")["code"] == "USER_NOT_FOUND"
     assert resend(api, f"ghost-{unique}", tenant="legacy")["code"] == "USER_NOT_FOUND"
-    assert confirm(api, username, api.last_code("legacy", username), tenant="legacy")["__typename"] == "ConfirmSignUpSuccess"
+    assert (
+        confirm(api, username, api.last_code("legacy", username), tenant="legacy")["__typename"]
+        == "ConfirmSignUpSuccess"
+    )
     assert confirm(api, username, "123456", tenant="legacy")["code"] == "ALREADY_CONFIRMED"
     assert resend(api, username, tenant="legacy")["code"] == "ALREADY_CONFIRMED"

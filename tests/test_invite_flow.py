@@ -22,7 +22,9 @@ def sign_in(api: Api, username: str, password: str, tenant: str = "acme") -> Any
     return api.data(SIGN_IN, {"input": {"tenant": tenant, "username": username, "password": password}})
 
 
-def respond(api: Api, username: str, session: str, password: str = NEW_PASSWORD, tenant: str = "acme", **values: str) -> Any:
+def respond(
+    api: Api, username: str, session: str, password: str = NEW_PASSWORD, tenant: str = "acme", **values: str
+) -> Any:
     variables = {
         "input": {
             "tenant": tenant,
@@ -62,16 +64,22 @@ def test_invited_user_completes_first_sign_in_and_signs_in_again(api: Api, uniqu
     form = result["form"]
     assert form["operation"] == "FIRST_SIGN_IN"
     fields = {f["attribute"]: f for f in form["fields"]}
-    assert fields["name"]["required"] and fields["name"]["writable"] and not fields["name"]["alreadySet"]
+    assert fields["name"]["required"]
+    assert fields["name"]["writable"]
+    assert not fields["name"]["alreadySet"]
     email = fields["email"]
-    assert email["alreadySet"] and not email["writable"] and not email["required"]
+    assert email["alreadySet"]
+    assert not email["writable"]
+    assert not email["required"]
     assert email["value"] == f"{username}@acme.example"
-    assert fields["custom:employee_id"]["alreadySet"] and fields["custom:employee_id"]["immutable"]
+    assert fields["custom:employee_id"]["alreadySet"]
+    assert fields["custom:employee_id"]["immutable"]
     assert form["passwordPolicy"]["minLength"] == 12
 
     done = respond(api, username, result["session"], name="Alice Example")
     assert done["__typename"] == "SignInSuccess"
-    assert done["tokens"]["accessToken"] and done["tokens"]["idToken"]
+    assert done["tokens"]["accessToken"]
+    assert done["tokens"]["idToken"]
     assert done["tokens"]["tokenType"] == "Bearer"
 
     again = sign_in(api, username, NEW_PASSWORD)
@@ -126,7 +134,11 @@ def test_session_cannot_complete_another_users_sign_in(api: Api, unique: str) ->
     bob_temporary = api.temporary_password("acme", bob)
 
     stolen = respond(api, bob, session, name="Mallory")
-    assert (stolen["__typename"], stolen["code"], stolen["field"]) == ("RegistrationError", "INVALID_SESSION", "session")
+    assert (stolen["__typename"], stolen["code"], stolen["field"]) == (
+        "RegistrationError",
+        "INVALID_SESSION",
+        "session",
+    )
     other_tenant = respond(api, alice, session, tenant="shop", name="Alice")
     assert other_tenant["code"] == "INVALID_SESSION"
     tampered = respond(api, alice, session[:-4] + "AAAA", name="Alice")
@@ -171,9 +183,11 @@ def test_inviting_an_existing_user_says_so_on_the_admin_path(api: Api, unique: s
 
 
 def test_unknown_tenant(api: Api) -> None:
-    result = api.data(
-        INVITE_USER, {"input": {"tenant": "nope", "username": "x", "attributes": []}}, token=ACME_KEY
+    result = api.data(INVITE_USER, {"input": {"tenant": "nope", "username": "x", "attributes": []}}, token=ACME_KEY)
+    assert (result["__typename"], result["code"], result["field"]) == (
+        "RegistrationError",
+        "TENANT_NOT_FOUND",
+        "tenant",
     )
-    assert (result["__typename"], result["code"], result["field"]) == ("RegistrationError", "TENANT_NOT_FOUND", "tenant")
     signed = sign_in(api, "x", "whatever-password", tenant="nope")
     assert signed["code"] == "TENANT_NOT_FOUND"

@@ -14,7 +14,9 @@ PASSWORD = "correct horse 42"
 def sign_up(api: Api, username: str, tenant: str = "shop", password: str = PASSWORD, **attributes: str) -> Any:
     if not attributes and tenant == "shop":
         attributes = {"name": "Ann Example", "custom_plan": "pro"}
-    variables = {"input": {"tenant": tenant, "username": username, "password": password, "attributes": attrs(**attributes)}}
+    variables = {
+        "input": {"tenant": tenant, "username": username, "password": password, "attributes": attrs(**attributes)}
+    }
     return api.data(SIGN_UP, variables)
 
 
@@ -43,11 +45,16 @@ def test_sign_up_confirm_and_sign_in(api: Api, unique: str) -> None:
         "codeDelivery": {"medium": "EMAIL", "destination": "a***@s***"},
     }
     code = api.last_code("shop", username)
-    assert len(code) == 6 and code.isdigit()
+    assert len(code) == 6
+    assert code.isdigit()
     assert sign_in(api, username)["code"] == "USER_NOT_CONFIRMED"
 
     mismatch = confirm(api, username, wrong(code))
-    assert (mismatch["__typename"], mismatch["code"], mismatch["field"]) == ("RegistrationError", "CODE_MISMATCH", "code")
+    assert (mismatch["__typename"], mismatch["code"], mismatch["field"]) == (
+        "RegistrationError",
+        "CODE_MISMATCH",
+        "code",
+    )
     assert confirm(api, username, code) == {"__typename": "ConfirmSignUpSuccess", "userStatus": "CONFIRMED"}
 
     signed_in = sign_in(api, username.upper())
@@ -61,7 +68,10 @@ def test_resend_replaces_the_code(api: Api, unique: str) -> None:
     sign_up(api, username)
     first = api.last_code("shop", username)
     sent = resend(api, username)
-    assert sent == {"__typename": "ResendConfirmationCodeSuccess", "codeDelivery": {"medium": "EMAIL", "destination": "r***@s***"}}
+    assert sent == {
+        "__typename": "ResendConfirmationCodeSuccess",
+        "codeDelivery": {"medium": "EMAIL", "destination": "r***@s***"},
+    }
     second = api.last_code("shop", username)
     assert len(api.outbox("shop", username)) == 2
     if first != second:  # one chance in a million that the new code repeats the old one
@@ -81,7 +91,9 @@ def test_code_expires_after_24_hours(api: Api, unique: str) -> None:
 
 
 def test_admin_only_tenant_refuses_sign_up_and_says_so_in_its_form(api: Api, unique: str) -> None:
-    result = sign_up(api, f"eve-{unique}", tenant="acme", password="Str0ng-Passw0rd!", email=f"eve-{unique}@acme.example")
+    result = sign_up(
+        api, f"eve-{unique}", tenant="acme", password="Str0ng-Passw0rd!", email=f"eve-{unique}@acme.example"
+    )
     assert result["__typename"] == "PolicyDenied"
     assert result["code"] == "SELF_SIGNUP_DISABLED"
     assert ("SELF_SIGNUP_DISABLED", None) in codes(result)
@@ -110,7 +122,8 @@ def test_sign_up_form_follows_the_policy(api: Api) -> None:
     assert fields["custom:plan"]["options"] == ["free", "pro"]
     assert fields["custom:plan"]["inputType"] == "select"
     assert fields["custom:plan"]["immutable"] is True
-    assert fields["name"]["required"] is True and fields["name"]["maxLength"] == 100
+    assert fields["name"]["required"] is True
+    assert fields["name"]["maxLength"] == 100
     unknown = api.gql(REGISTRATION_FORM, {"tenant": "nope", "operation": "SIGN_UP"})
     assert unknown["errors"][0]["extensions"]["code"] == "TENANT_NOT_FOUND"
 

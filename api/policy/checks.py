@@ -8,6 +8,7 @@ from api.policy.model import (
     CUSTOM_ATTRIBUTE,
     RESERVED_ATTRIBUTES,
     STANDARD_ATTRIBUTES,
+    AttributeSpec,
     Policy,
 )
 from api.policy.rules import check_value
@@ -48,7 +49,8 @@ def contradictions(policy: Policy) -> list[Problem]:
                     "remove first_sign_in from writable_by, or make the attribute mutable",
                 )
             )
-        for op in sorted(rule.required_ops - rule.writable_ops):
+        spec = AttributeSpec.compile(name, rule)
+        for op in sorted(spec.required_ops - spec.writable_ops):
             problems.append(
                 Problem(
                     (*at, "required"),
@@ -59,7 +61,7 @@ def contradictions(policy: Policy) -> list[Problem]:
         if rule.min_length is not None and rule.max_length is not None and rule.min_length > rule.max_length:
             problems.append(Problem((*at, "min_length"), "min_length is larger than max_length", "lower min_length"))
         for value in rule.enum or []:
-            failures = [v.code.value for v in check_value(name, rule, value)]
+            failures = [v.code.value for v in check_value(spec, value)]
             if failures:
                 problems.append(
                     Problem(

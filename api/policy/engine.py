@@ -7,8 +7,9 @@ violation it finds, not the first, so a form can mark all its fields at once.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from api.policy.decision import Decision, Violation, ViolationCode
 from api.policy.model import RESERVED_ATTRIBUTES, Operation, TenantPolicy
@@ -53,7 +54,7 @@ def _violations(tenant_policy: TenantPolicy, request: PolicyRequest) -> Iterable
         )
 
     if op is not Operation.FIRST_SIGN_IN:
-        yield from _check_username(request.username, email_username=email_username)
+        yield from _check_username(tenant_policy, request.username)
 
     sent: dict[str, str] = {}
     for name, value in request.attributes:
@@ -73,7 +74,7 @@ def _violations(tenant_policy: TenantPolicy, request: PolicyRequest) -> Iterable
             )
         effective["email"] = request.username
 
-    required = [name for name, rule in policy.attributes.items() if op in rule.required_ops]
+    required = [name for name, spec in tenant_policy.attributes.items() if op in spec.required_ops]
     required += sorted(request.pool_required.difference(required))
     for name in required:
         if not effective.get(name) and name not in request.existing_attributes:
@@ -98,17 +99,31 @@ def _violations(tenant_policy: TenantPolicy, request: PolicyRequest) -> Iterable
         yield from check_password(policy.password, request.password, field_name)
 
 
-def _check_username(username: str, *, email_username: bool) -> Iterable[Violation]:
-    if email_username:
-        if not is_email(username):
-            yield Violation(ViolationCode.USERNAME_INVALID, "username", None, "Enter a valid e-mail address.")
-    elif not username or len(username) > MAX_USERNAME_LENGTH or any(c.isspace() for c in username):
+def _username_characters_ok(username: str) -> bool:
+    # Cognito's Username pattern is [\p{L}\p{M}\p{S}\p{N}\p{P}]+: letters, marks, symbols, numbers and
+    # punctuation. Spaces, control and invisible format characters (zero-width, bidi overrides) are out.
+    return 0 < len(username) <= MAX_USERNAME_LENGTH and all(unicodedata.category(c)[0] in "LMSNP" for c in username)
+
+
+def _check_username(tenant_policy: TenantPolicy, username: str) -> Iterable[Violation]:
+    if not _username_characters_ok(username):
         yield Violation(
             ViolationCode.USERNAME_INVALID,
             "username",
             None,
-            f"Use 1 to {MAX_USERNAME_LENGTH} characters without spaces.",
+            f"Use 1 to {MAX_USERNAME_LENGTH} letters, digits or punctuation, without spaces.",
         )
+        return
+    if tenant_policy.policy.username.kind != "email":
+        return
+    if not is_email(username):
+        yield Violation(ViolationCode.USERNAME_INVALID, "username", None, "Enter a valid e-mail address.")
+        return
+    # The address is the username, so the email attribute's own rules apply to it.
+    spec = tenant_policy.attributes.get("email")
+    if spec is not None:
+        for violation in check_value(spec, username):
+            yield replace(violation, field="username")
 
 
 def _check_attribute(
@@ -117,14 +132,14 @@ def _check_attribute(
     if name in RESERVED_ATTRIBUTES:
         yield Violation(ViolationCode.RESERVED_ATTRIBUTE, "attributes", name, f"{name} is set by the system only.")
         return
-    rule = tenant_policy.policy.attributes.get(name)
-    if rule is None:
+    spec = tenant_policy.attributes.get(name)
+    if spec is None:
         yield Violation(ViolationCode.UNKNOWN_ATTRIBUTE, "attributes", name, f"{name} is not accepted here.")
         return
     if op is Operation.FIRST_SIGN_IN:
         # The user exists already: write-once attributes are closed, and Cognito refuses to take an
         # attribute that was provided at invite again ("Cannot modify an already provided email").
-        if not rule.mutable:
+        if not spec.rule.mutable:
             yield Violation(
                 ViolationCode.IMMUTABLE_ATTRIBUTE,
                 "attributes",
@@ -140,9 +155,9 @@ def _check_attribute(
                 f"{name} is already set and cannot be sent again.",
             )
             return
-    if op not in rule.writable_ops:
+    if op not in spec.writable_ops:
         yield Violation(
             ViolationCode.ATTRIBUTE_NOT_WRITABLE, "attributes", name, f"{name} cannot be set by this operation."
         )
         return
-    yield from check_value(name, rule, value)
+    yield from check_value(spec, value)

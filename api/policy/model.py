@@ -9,12 +9,13 @@ which can point at the exact key.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StrictBool, StrictInt, StrictStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
 
 
 class Operation(StrEnum):
@@ -74,7 +75,6 @@ class CognitoConfig(_Section):
     user_pool_id: StrictStr | None = None
     client_id: StrictStr | None = None
     client_secret_env: Annotated[StrictStr, Field(pattern=r"^[A-Z_][A-Z0-9_]*$")] | None = None
-    region: StrictStr | None = None
 
 
 class RegistrationConfig(_Section):
@@ -118,8 +118,6 @@ class AttributeRule(_Section):
     min_length: Annotated[StrictInt, Field(ge=0, le=MAX_ATTRIBUTE_LENGTH)] | None = None
     max_length: Annotated[StrictInt, Field(ge=1, le=MAX_ATTRIBUTE_LENGTH)] | None = None
 
-    _regex: re.Pattern[str] | None = PrivateAttr(default=None)
-
     @field_validator("pattern")
     @classmethod
     def _compiles(cls, value: str | None) -> str | None:
@@ -129,26 +127,6 @@ class AttributeRule(_Section):
             except re.error as exc:
                 raise ValueError(f"is not a valid regular expression ({exc})") from exc
         return value
-
-    def model_post_init(self, context: object, /) -> None:
-        # Compiled once here so that evaluating a request never compiles a pattern.
-        self._regex = re.compile(self.pattern) if self.pattern is not None else None
-
-    @property
-    def regex(self) -> re.Pattern[str] | None:
-        return self._regex
-
-    @property
-    def writable_ops(self) -> frozenset[Operation]:
-        if self.writable_by is not None:
-            return frozenset(Operation(op) for op in self.writable_by)
-        if self.mutable:
-            return frozenset(Operation)
-        return frozenset({Operation.INVITE, Operation.SIGN_UP})
-
-    @property
-    def required_ops(self) -> frozenset[Operation]:
-        return frozenset(Operation(op) for op in self.required)
 
 
 class EmailDomains(_Section):
@@ -178,6 +156,37 @@ class Policy(_Section):
 
 
 @dataclass(frozen=True, slots=True)
+class AttributeSpec:
+    """One attribute rule compiled for the engine: what a request needs, derived once at load time.
+
+    The engine runs per request; reading derived values from a plain slotted object instead of
+    recomputing them from the pydantic model keeps a decision in the microseconds.
+    """
+
+    name: str
+    rule: AttributeRule
+    writable_ops: frozenset[Operation]
+    required_ops: frozenset[Operation]
+    regex: re.Pattern[str] | None
+
+    @classmethod
+    def compile(cls, name: str, rule: AttributeRule) -> AttributeSpec:
+        if rule.writable_by is not None:
+            writable = frozenset(Operation(op) for op in rule.writable_by)
+        elif rule.mutable:
+            writable = frozenset(Operation)
+        else:  # write-once: only when the user is created
+            writable = frozenset({Operation.INVITE, Operation.SIGN_UP})
+        return cls(
+            name=name,
+            rule=rule,
+            writable_ops=writable,
+            required_ops=frozenset(Operation(op) for op in rule.required),
+            regex=re.compile(rule.pattern) if rule.pattern is not None else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class TenantPolicy:
     """A loaded policy: the model plus where it came from and the revision decisions are made under."""
 
@@ -185,3 +194,8 @@ class TenantPolicy:
     revision: str
     path: Path
     policy: Policy
+    attributes: Mapping[str, AttributeSpec] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        compiled = {name: AttributeSpec.compile(name, rule) for name, rule in self.policy.attributes.items()}
+        object.__setattr__(self, "attributes", compiled)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from api.policy.decision import Violation, ViolationCode
-from api.policy.model import AttributeRule, EmailDomains, PasswordConfig
+from api.policy.model import MAX_ATTRIBUTE_LENGTH, AttributeSpec, EmailDomains, PasswordConfig
 
 # Deliberately simple: one @, no spaces, a dot in the domain. Real validation is the code sent to it.
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s.][^@\s]*\.[^@\s.]+$")
@@ -45,12 +45,13 @@ def _matches_format(fmt: str, value: str) -> bool:
     return pattern.match(value) is not None
 
 
-def check_value(name: str, rule: AttributeRule, value: str) -> Iterator[Violation]:
+def check_value(spec: AttributeSpec, value: str) -> Iterator[Violation]:
     """Format, pattern, enum and length of one attribute value."""
-    if rule.max_length is not None and len(value) > rule.max_length:
-        yield Violation(
-            ViolationCode.TOO_LONG, "attributes", name, f"{name} must be at most {rule.max_length} characters."
-        )
+    name, rule = spec.name, spec.rule
+    # Without a max_length of its own, Cognito's cap on string attributes still applies.
+    limit = rule.max_length if rule.max_length is not None else MAX_ATTRIBUTE_LENGTH
+    if len(value) > limit:
+        yield Violation(ViolationCode.TOO_LONG, "attributes", name, f"{name} must be at most {limit} characters.")
     if rule.min_length is not None and len(value) < rule.min_length:
         yield Violation(
             ViolationCode.TOO_SHORT, "attributes", name, f"{name} must be at least {rule.min_length} characters."
@@ -63,7 +64,7 @@ def check_value(name: str, rule: AttributeRule, value: str) -> Iterator[Violatio
         yield Violation(
             ViolationCode.VALUE_NOT_ALLOWED, "attributes", name, f"{name} must be one of: {', '.join(rule.enum)}."
         )
-    if rule.regex is not None and rule.regex.fullmatch(value) is None:
+    if spec.regex is not None and spec.regex.fullmatch(value) is None:
         yield Violation(ViolationCode.PATTERN_MISMATCH, "attributes", name, f"{name} does not have the expected form.")
 
 

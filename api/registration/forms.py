@@ -29,13 +29,14 @@ def build_form(
     current = current or {}
     also_required = set(pool_required)
     fields = []
-    for name, rule in policy.attributes.items():
+    for name, spec in tenant_policy.attributes.items():
+        rule = spec.rule
         if name == "email" and policy.username.kind == "email" and operation is not Operation.FIRST_SIGN_IN:
             continue  # the username is the address: a second e-mail field would only invite mismatches
         already = name in current
         writable = (
             not already
-            and operation in rule.writable_ops
+            and operation in spec.writable_ops
             and not (operation is Operation.FIRST_SIGN_IN and not rule.mutable)
         )
         if not writable and not already:
@@ -43,7 +44,7 @@ def build_form(
         fields.append(
             FormField(
                 attribute=name,
-                required=not already and (operation in rule.required_ops or name in also_required),
+                required=not already and (operation in spec.required_ops or name in also_required),
                 writable=writable,
                 immutable=not rule.mutable,
                 already_set=already,

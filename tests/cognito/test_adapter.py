@@ -24,7 +24,10 @@ def test_error_table() -> None:
         ("NotAuthorizedException", "Temporary password has expired and must be reset by an administrator."): (
             ProviderErrorCode.INVITATION_EXPIRED
         ),
-        ("NotAuthorizedException", "SignUp is not permitted for this user pool"): ProviderErrorCode.SELF_SIGNUP_DISABLED,
+        (
+            "NotAuthorizedException",
+            "SignUp is not permitted for this user pool",
+        ): ProviderErrorCode.SELF_SIGNUP_DISABLED,
         ("NotAuthorizedException", "Invalid session for the user."): ProviderErrorCode.INVALID_SESSION,
         ("CodeMismatchException", ""): ProviderErrorCode.CODE_MISMATCH,
         ("ExpiredCodeException", ""): ProviderErrorCode.CODE_EXPIRED,
@@ -46,5 +49,7 @@ def test_confidential_client_flows_work_because_the_api_sends_secret_hash(api: A
     # The vault tenant's app client has a secret; the embedded Cognito refuses any call without the hash.
     username = f"v-{unique}@vault.example"
     assert sign_up(api, username, tenant="vault")["__typename"] == "SignUpSuccess"
-    assert confirm(api, username, api.last_code("vault", username), tenant="vault")["__typename"] == "ConfirmSignUpSuccess"
+    assert (
+        confirm(api, username, api.last_code("vault", username), tenant="vault")["__typename"] == "ConfirmSignUpSuccess"
+    )
     assert sign_in(api, username, tenant="vault")["__typename"] == "SignInSuccess"

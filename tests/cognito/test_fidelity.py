@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import string
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -34,9 +33,11 @@ class Pool:
             Policies={"PasswordPolicy": POLICY},
             AutoVerifiedAttributes=["email"],
             AdminCreateUserConfig={"AllowAdminCreateUserOnly": admin_only},
-            Schema=[{"Name": "email", "AttributeDataType": "String", "Mutable": True},
-                    {"Name": "name", "AttributeDataType": "String", "Mutable": True},
-                    {"Name": "badge", "AttributeDataType": "String", "Mutable": False}],
+            Schema=[
+                {"Name": "email", "AttributeDataType": "String", "Mutable": True},
+                {"Name": "name", "AttributeDataType": "String", "Mutable": True},
+                {"Name": "badge", "AttributeDataType": "String", "Mutable": False},
+            ],
         )["UserPool"]["Id"]
         cognito.attach(self.id)
         app_client = self.client.create_user_pool_client(
@@ -47,14 +48,17 @@ class Pool:
 
     def invite(self, username: str, **extra: Any) -> dict[str, Any]:
         user: dict[str, Any] = self.client.admin_create_user(
-            UserPoolId=self.id, Username=username,
-            UserAttributes=[{"Name": "email", "Value": f"{username}@example.com"}], **extra
+            UserPoolId=self.id,
+            Username=username,
+            UserAttributes=[{"Name": "email", "Value": f"{username}@example.com"}],
+            **extra,
         )["User"]
         return user
 
     def temporary_password(self, username: str) -> str:
         messages = self.cognito.outbox.messages(username=username)
-        assert messages and messages[-1].temporary_password
+        assert messages
+        assert messages[-1].temporary_password
         return messages[-1].temporary_password
 
     def auth(self, username: str, password: str) -> dict[str, Any]:
@@ -73,8 +77,8 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def cognito(clock: ManualClock) -> Iterator[EmbeddedCognito]:
-    yield EmbeddedCognito(clock=clock, outbox=Outbox(console=None))
+def cognito(clock: ManualClock) -> EmbeddedCognito:
+    return EmbeddedCognito(clock=clock, outbox=Outbox(console=None))
 
 
 def error_of(call: Any, **params: Any) -> tuple[str, str]:
@@ -87,7 +91,8 @@ def test_sign_up_is_refused_on_an_admin_only_pool(cognito: EmbeddedCognito) -> N
     """AllowAdminCreateUserOnly: SignUp -> NotAuthorizedException (Cognito API reference, SignUp)."""
     pool = Pool(cognito, admin_only=True)
     assert error_of(pool.client.sign_up, ClientId=pool.client_id, Username="u", Password="Passw0rd!x") == (
-        "NotAuthorizedException", "SignUp is not permitted for this user pool"
+        "NotAuthorizedException",
+        "SignUp is not permitted for this user pool",
     )
 
 
@@ -131,8 +136,11 @@ def test_challenge_carries_attributes_and_its_session_expires(cognito: EmbeddedC
     assert '"email": "slow@example.com"' in parameters["userAttributes"]
     clock.advance(timedelta(minutes=4))
     code, message = error_of(
-        pool.client.respond_to_auth_challenge, ClientId=pool.client_id, ChallengeName="NEW_PASSWORD_REQUIRED",
-        Session=challenge["Session"], ChallengeResponses={"USERNAME": "slow", "NEW_PASSWORD": "N3w-Password!"},
+        pool.client.respond_to_auth_challenge,
+        ClientId=pool.client_id,
+        ChallengeName="NEW_PASSWORD_REQUIRED",
+        Session=challenge["Session"],
+        ChallengeResponses={"USERNAME": "slow", "NEW_PASSWORD": "N3w-Password!"},
     )
     assert (code, message) == ("NotAuthorizedException", "Invalid session for the user, session is expired.")
 
@@ -147,10 +155,16 @@ def test_challenge_answer_rules(cognito: EmbeddedCognito) -> None:
         responses = {"USERNAME": "ans", "NEW_PASSWORD": "N3w-Password!"}
         responses.update({f"userAttributes.{k.replace('custom_', 'custom:')}": v for k, v in attributes.items()})
         return pool.client.respond_to_auth_challenge(
-            ClientId=pool.client_id, ChallengeName="NEW_PASSWORD_REQUIRED", Session=session, ChallengeResponses=responses
+            ClientId=pool.client_id,
+            ChallengeName="NEW_PASSWORD_REQUIRED",
+            Session=session,
+            ChallengeResponses=responses,
         )
 
-    assert error_of(answer, email="x@example.com") == ("InvalidParameterException", "Cannot modify an already provided email")
+    assert error_of(answer, email="x@example.com") == (
+        "InvalidParameterException",
+        "Cannot modify an already provided email",
+    )
     assert "does not exist in the schema" in error_of(answer, nickname_x="y")[1]
     assert "immutable" in error_of(answer, custom_badge="b")[1]
     assert "AuthenticationResult" in answer(name="Ann")
@@ -163,8 +177,12 @@ def test_secret_hash_is_required_for_a_secret_client(cognito: EmbeddedCognito) -
     """Clients with a secret need SECRET_HASH on every public call (Cognito developer guide, secret hash)."""
     pool = Pool(cognito, admin_only=False, secret=True)
     call = pool.client.sign_up
-    base = {"ClientId": pool.client_id, "Username": "s", "Password": "Passw0rd!xyz",
-            "UserAttributes": [{"Name": "email", "Value": "s@example.com"}]}
+    base = {
+        "ClientId": pool.client_id,
+        "Username": "s",
+        "Password": "Passw0rd!xyz",
+        "UserAttributes": [{"Name": "email", "Value": "s@example.com"}],
+    }
     assert error_of(call, **base)[1].endswith("is configured for secret but secret was not received")
     assert error_of(call, SecretHash="bogus", **base)[1].startswith("Unable to verify secret hash")
     assert pool.secret is not None
@@ -174,8 +192,12 @@ def test_secret_hash_is_required_for_a_secret_client(cognito: EmbeddedCognito) -
 def test_confirmation_sets_email_verified(cognito: EmbeddedCognito) -> None:
     """ConfirmSignUp with the delivered code confirms the user and verifies the address."""
     pool = Pool(cognito, admin_only=False)
-    pool.client.sign_up(ClientId=pool.client_id, Username="v", Password="Passw0rd!xyz",
-                        UserAttributes=[{"Name": "email", "Value": "v@example.com"}])
+    pool.client.sign_up(
+        ClientId=pool.client_id,
+        Username="v",
+        Password="Passw0rd!xyz",
+        UserAttributes=[{"Name": "email", "Value": "v@example.com"}],
+    )
     (message,) = cognito.outbox.messages(username="v")
     assert message.code is not None
     pool.client.confirm_sign_up(ClientId=pool.client_id, Username="v", ConfirmationCode=message.code)

@@ -624,11 +624,6 @@ attributes:
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rules.check_value: without max_length no cap applies, but Cognito refuses values over "
-    "MAX_ATTRIBUTE_LENGTH (2048) characters; remove this marker when the engine enforces it",
-)
 def test_attribute_value_longer_than_cognito_accepts(tmp_path: Path) -> None:
     path = tmp_path / "nick.yaml"
     path.write_text(NICK, encoding="utf-8")

@@ -160,7 +160,7 @@ def test_missing_required_key(tmp_path: Path) -> None:
 
 
 def test_missing_nested_key_points_at_its_section(tmp_path: Path) -> None:
-    text = edit(ACME, "cognito:\n  user_pool: acme\n", "cognito:\n  region: eu-west-1\n")
+    text = edit(ACME, "cognito:\n  user_pool: acme\n", "cognito:\n  user_pool_id: eu-west-1_abc\n")
     path = write(tmp_path, text)
     error = only_error(path)
     assert error.key == "cognito.user_pool"
