@@ -93,3 +93,14 @@ def test_unknown_command_is_a_usage_error() -> None:
     result = regapi("frobnicate")
     assert result.returncode == 2
     assert b"usage: regapi" in result.stderr
+
+
+def test_serve_refuses_to_start_on_a_bad_policy(tmp_path: Path) -> None:
+    broken = (POLICIES / "acme.yaml").read_text(encoding="utf-8").replace("self_signup: false", "self_signup: nope")
+    (tmp_path / "acme.yaml").write_text(broken, encoding="utf-8")
+    result = regapi("serve", "--policies", str(tmp_path))
+    assert result.returncode == 1
+    stderr = result.stderr.decode()
+    assert "refusing to start" in stderr
+    assert f"{tmp_path / 'acme.yaml'}:" in stderr
+    assert "registration.self_signup" in stderr

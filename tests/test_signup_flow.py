@@ -191,3 +191,12 @@ def test_invite_only_attribute_and_other_rules_on_a_username_tenant(api: Api, un
         },
     )
     assert codes(twice) == {("DUPLICATE_ATTRIBUTE", "email")}
+
+
+def test_password_rules_are_reported_one_by_one(api: Api, unique: str) -> None:
+    username = f"pw-{unique}@shop.example"
+    result = sign_up(api, username, password=" NO LOWERCASE 1 ")
+    assert codes(result) == {("PASSWORD_NEEDS_LOWERCASE", None), ("PASSWORD_INVALID_CHARACTER", None)}
+    too_long = sign_up(api, username, password="a1" * 129)
+    assert codes(too_long) == {("PASSWORD_TOO_LONG", None)}
+    assert {v["field"] for v in too_long["violations"]} == {"password"}
