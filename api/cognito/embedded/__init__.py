@@ -11,6 +11,7 @@ from api.cognito.adapter import create_client
 from api.cognito.embedded import fidelity
 from api.cognito.embedded.outbox import Outbox, OutboxMessage
 from api.cognito.embedded.provision import client_parameters, pool_parameters
+from api.cognito.embedded.state import REGISTRY
 from api.cognito.port import PoolBinding
 from api.policy.model import Policy
 
@@ -43,7 +44,7 @@ class EmbeddedCognito:
 
     def attach(self, pool_id: str) -> None:
         """Let this Cognito's clock and outbox govern a pool (provisioned here, or created with boto3)."""
-        fidelity.REGISTRY.attach(pool_id, self.clock, self.outbox)
+        REGISTRY.attach(pool_id, self.clock, self.outbox)
 
     def provision(self, pools: Mapping[str, Sequence[Policy]]) -> dict[str, PoolBinding]:
         """One user pool and app client per logical pool name."""

@@ -2,23 +2,21 @@
 
 moto stores user-pool state but accepts any confirmation code, generates no temporary password, never
 expires anything and lets a challenge session answer for any user (../shared/research/moto-fidelity.md).
-This module replaces moto's handlers for the calls regapi makes with ones that behave as Cognito's API
-reference documents, so a boto3 client, and therefore the unchanged adapter, sees Cognito's answers.
+This module replaces moto's handlers for the user-pool calls regapi makes, and the admin calls a
+developer uses beside them, with ones that behave as Cognito's API reference documents. A boto3 client,
+and therefore the unchanged adapter, sees Cognito's answers, in-process and over HTTP alike.
 
-The handlers are installed on moto's response class, once per process. The state moto lacks (codes,
-when a temporary password was issued, which user a session belongs to) lives in a `PoolRules` per user
-pool, with the clock and outbox of the embedded Cognito that owns the pool.
+The handlers are installed on moto's classes once per process (`install`). The state moto lacks lives
+in `api.cognito.embedded.state`.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
-import string
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from moto.cognitoidp.exceptions import (
@@ -27,13 +25,13 @@ from moto.cognitoidp.exceptions import (
     InvalidParameterException,
     NotAuthorizedError,
     ResourceNotFoundError,
+    UsernameExistsException,
     UserNotFoundError,
 )
 from moto.cognitoidp.models import (
     CognitoIdpBackend,
     CognitoIdpUser,
     CognitoIdpUserPool,
-    CognitoIdpUserPoolAttribute,
     RegionAgnosticBackend,
     UserStatus,
 )
@@ -42,8 +40,9 @@ from moto.cognitoidp.utils import check_secret_hash
 from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult, EmptyResult
 
-from api.clock import Clock, SystemClock
-from api.cognito.embedded.outbox import MessageKind, Outbox, OutboxMessage
+from api.cognito.embedded import attributes, passwords
+from api.cognito.embedded.outbox import MessageKind, OutboxMessage
+from api.cognito.embedded.state import REGISTRY, IssuedCode, IssuedSession, PoolRules
 from api.cognito.port import mask_destination
 
 CODE_VALIDITY = timedelta(hours=24)  # Cognito: sign-up codes are valid for 24 hours
@@ -52,7 +51,8 @@ MAX_CODE_FAILURES = 5
 CODE_LOCKOUT = timedelta(minutes=15)
 DEFAULT_TEMPORARY_PASSWORD_DAYS = 7
 DEFAULT_AUTH_SESSION_MINUTES = 3
-SYMBOLS = "^$*.[]{}()?!@#%&/,><:;|_~=+-"
+
+Handler = Callable[[CognitoIdpResponse], ActionResult]
 
 
 class UnsupportedUserStateError(JsonRESTError):
@@ -63,54 +63,6 @@ class UnsupportedUserStateError(JsonRESTError):
 class LimitExceededError(JsonRESTError):
     def __init__(self, message: str) -> None:
         super().__init__("LimitExceededException", message)
-
-
-@dataclass(slots=True)
-class IssuedCode:
-    code: str = field(repr=False)
-    issued_at: datetime
-    failures: int = 0
-    locked_until: datetime | None = None
-
-
-@dataclass(slots=True)
-class IssuedSession:
-    username: str
-    issued_at: datetime
-
-
-class PoolRules:
-    """What one pool must remember that moto does not."""
-
-    def __init__(self, clock: Clock, outbox: Outbox) -> None:
-        self.clock = clock
-        self.outbox = outbox
-        self.codes: dict[str, IssuedCode] = {}
-        self.temporary_passwords: dict[str, datetime] = {}
-        self.sessions: dict[str, IssuedSession] = {}
-        self.lock = threading.Lock()
-
-
-class Registry:
-    """Pool id -> rules. Pools created outside an embedded Cognito get the system clock and a console outbox."""
-
-    def __init__(self) -> None:
-        self._rules: dict[str, PoolRules] = {}
-        self._lock = threading.Lock()
-        self._default = (SystemClock(), Outbox())
-
-    def attach(self, pool_id: str, clock: Clock, outbox: Outbox) -> None:
-        with self._lock:
-            self._rules[pool_id] = PoolRules(clock, outbox)
-
-    def rules(self, pool_id: str) -> PoolRules:
-        with self._lock:
-            if pool_id not in self._rules:
-                self._rules[pool_id] = PoolRules(*self._default)
-            return self._rules[pool_id]
-
-
-REGISTRY = Registry()
 
 
 # ---------------------------------------------------------------- helpers
@@ -124,11 +76,6 @@ def _pool_for_client(response: CognitoIdpResponse, client_id: str) -> tuple[Cogn
     raise ResourceNotFoundError(client_id)
 
 
-def _prevents_existence_errors(pool: CognitoIdpUserPool, client_id: str) -> bool:
-    client = pool.clients[client_id]
-    return bool(client.extended_config.get("PreventUserExistenceErrors") == "ENABLED")
-
-
 def _check_secret_hash(pool: CognitoIdpUserPool, client_id: str, username: str, given: str | None) -> None:
     """Cognito requires SECRET_HASH on every public call of a client that has a secret."""
     client = pool.clients[client_id]
@@ -140,9 +87,40 @@ def _check_secret_hash(pool: CognitoIdpUserPool, client_id: str, username: str, 
         raise NotAuthorizedError(f"Unable to verify secret hash for client {client_id}")
 
 
+def _prevents_existence_errors(pool: CognitoIdpUserPool, client_id: str) -> bool:
+    return bool(pool.clients[client_id].extended_config.get("PreventUserExistenceErrors") == "ENABLED")
+
+
 def _password_policy(pool: CognitoIdpUserPool) -> Mapping[str, Any]:
     policy: Mapping[str, Any] = pool.extended_config.get("Policies", {}).get("PasswordPolicy", {})
     return policy
+
+
+def _validate_password(backend: CognitoIdpBackend, user_pool_id: str, password: str) -> None:
+    """Replaces moto's check, which every password path of the backend calls."""
+    passwords.check(_password_policy(backend.describe_user_pool(user_pool_id)), password)
+
+
+def _case_insensitive(pool: CognitoIdpUserPool) -> bool:
+    return pool.extended_config.get("UsernameConfiguration", {}).get("CaseSensitive") is False
+
+
+_moto_get_user = CognitoIdpUserPool._get_user
+
+
+def _get_user(pool: CognitoIdpUserPool, username: str) -> CognitoIdpUser | None:
+    """moto's lookup, plus Cognito's case-insensitive usernames (UsernameConfiguration.CaseSensitive=False)."""
+    user: CognitoIdpUser | None = _moto_get_user(pool, username)
+    if user is not None or not username or not _case_insensitive(pool):
+        return user
+    folded = username.casefold()
+    email_username = "email" in pool.extended_config.get("UsernameAttributes", [])
+    for candidate in pool.users.values():
+        if candidate.username.casefold() == folded:
+            return candidate
+        if email_username and candidate.attribute_lookup.get("email", "").casefold() == folded:
+            return candidate
+    return None
 
 
 def _delivery(user: CognitoIdpUser) -> dict[str, str] | None:
@@ -151,6 +129,13 @@ def _delivery(user: CognitoIdpUser) -> dict[str, str] | None:
     if phone := user.attribute_lookup.get("phone_number"):
         return {"Destination": mask_destination(phone), "DeliveryMedium": "SMS", "AttributeName": "phone_number"}
     return None
+
+
+def _tenant(response: CognitoIdpResponse) -> str | None:
+    # regapi passes its tenant as ClientMetadata, as a CustomMessage trigger would receive it.
+    metadata = response._get_param("ClientMetadata") or {}
+    tenant = metadata.get("tenant")
+    return tenant if isinstance(tenant, str) else None
 
 
 def _send(
@@ -163,14 +148,13 @@ def _send(
     code: str | None = None,
     temporary_password: str | None = None,
 ) -> None:
-    destination = user.attribute_lookup.get("email") or user.attribute_lookup.get("phone_number") or ""
     rules.outbox.deliver(
         OutboxMessage(
             pool_id=pool.id,
             tenant=tenant,
             username=user.username,
             kind=kind,
-            destination=destination,
+            destination=user.attribute_lookup.get("email") or user.attribute_lookup.get("phone_number") or "",
             sent_at=rules.clock.now(),
             code=code,
             temporary_password=temporary_password,
@@ -178,40 +162,14 @@ def _send(
     )
 
 
-def _tenant(response: CognitoIdpResponse) -> str | None:
-    # regapi passes its tenant as ClientMetadata, as a CustomMessage trigger would receive it.
-    metadata = response._get_param("ClientMetadata") or {}
-    tenant = metadata.get("tenant")
-    return tenant if isinstance(tenant, str) else None
-
-
-def generate_temporary_password(policy: Mapping[str, Any]) -> str:
-    """A password the pool's own policy accepts, with one character of every required class."""
-    length = max(int(policy.get("MinimumLength", 8)), 12)
-    classes = [string.ascii_lowercase, string.ascii_uppercase, string.digits, SYMBOLS]
-    chars = [secrets.choice(c) for c in classes]
-    alphabet = "".join(classes)
-    chars += [secrets.choice(alphabet) for _ in range(length - len(chars))]
-    secrets.SystemRandom().shuffle(chars)
-    return "".join(chars)
-
-
-def _new_code() -> str:
-    return f"{secrets.randbelow(1_000_000):06d}"
-
-
-def _schema_names(pool: CognitoIdpUserPool) -> set[str]:
-    return set(CognitoIdpUserPoolAttribute.STANDARD_SCHEMA) | set(pool.schema_attributes)
-
-
 def _issue_code(
     rules: PoolRules, pool: CognitoIdpUserPool, user: CognitoIdpUser, tenant: str | None
 ) -> dict[str, str] | None:
-    """Send a fresh code (replacing any earlier one) when the pool verifies the user's address."""
+    """Send a fresh code, replacing any earlier one, when the pool verifies the user's address."""
     delivery = _delivery(user)
     if delivery is None or delivery["AttributeName"] not in pool.extended_config.get("AutoVerifiedAttributes", []):
         return None
-    code = _new_code()
+    code = f"{secrets.randbelow(1_000_000):06d}"
     with rules.lock:
         previous = rules.codes.get(user.username)
         fresh = IssuedCode(code, rules.clock.now())
@@ -223,20 +181,39 @@ def _issue_code(
     return delivery
 
 
-# ---------------------------------------------------------------- handlers
+def _exists_message(pool: CognitoIdpUserPool, admin: bool) -> str:
+    if "email" in pool.extended_config.get("UsernameAttributes", []):
+        return "An account with the given email already exists."
+    return "User account already exists" if admin else "User already exists"
+
+
+# ---------------------------------------------------------------- pools
+
+
+def create_user_pool(self: CognitoIdpResponse) -> ActionResult:
+    name = self.parameters.pop("PoolName")
+    pool = self.backend.create_user_pool(name, self.parameters)
+    attributes.add_standard_attributes(pool)
+    return ActionResult({"UserPool": pool.to_json(extended=True)})
+
+
+# ---------------------------------------------------------------- sign-up and codes
 
 
 def sign_up(self: CognitoIdpResponse) -> ActionResult:
     client_id = self._get_param("ClientId")
+    username = self._get_param("Username")
+    user_attributes = self._get_param("UserAttributes", [])
     backend, pool = _pool_for_client(self, client_id)
+    _check_secret_hash(pool, client_id, username, self._get_param("SecretHash"))
     if pool.extended_config.get("AdminCreateUserConfig", {}).get("AllowAdminCreateUserOnly"):
         raise NotAuthorizedError("SignUp is not permitted for this user pool")
-    _check_secret_hash(pool, client_id, self._get_param("Username"), self._get_param("SecretHash"))
+    attributes.check_client_writes(pool, client_id, (a["Name"] for a in user_attributes))
+    if pool._get_user(username) is not None:
+        raise UsernameExistsException(_exists_message(pool, admin=False))
+    attributes.check_new_user(pool, user_attributes, username)
     user, _ = backend.sign_up(
-        client_id=client_id,
-        username=self._get_param("Username"),
-        password=self._get_param("Password"),
-        attributes=self._get_param("UserAttributes", []),
+        client_id=client_id, username=username, password=self._get_param("Password"), attributes=user_attributes
     )
     rules = REGISTRY.rules(pool.id)
     user.create_date = user.last_modified_date = rules.clock.now()
@@ -284,21 +261,19 @@ def confirm_sign_up(self: CognitoIdpResponse) -> ActionResult:
 
 def resend_confirmation_code(self: CognitoIdpResponse) -> ActionResult:
     client_id = self._get_param("ClientId")
+    username = self._get_param("Username")
     _, pool = _pool_for_client(self, client_id)
-    _check_secret_hash(pool, client_id, self._get_param("Username"), self._get_param("SecretHash"))
-    user = pool._get_user(self._get_param("Username"))
+    _check_secret_hash(pool, client_id, username, self._get_param("SecretHash"))
+    user = pool._get_user(username)
     if user is None:
         if _prevents_existence_errors(pool, client_id):
-            username = self._get_param("Username")
-            return ActionResult(
-                {
-                    "CodeDeliveryDetails": {
-                        "Destination": mask_destination(f"{username}@x"),
-                        "DeliveryMedium": "EMAIL",
-                        "AttributeName": "email",
-                    }
-                }
-            )
+            # Cognito simulates a delivery for users that do not exist.
+            fake = {
+                "Destination": mask_destination(f"{username}@x"),
+                "DeliveryMedium": "EMAIL",
+                "AttributeName": "email",
+            }
+            return ActionResult({"CodeDeliveryDetails": fake})
         raise UserNotFoundError("Username/client id combination not found.")
     if user.status == UserStatus.CONFIRMED:
         raise InvalidParameterException("User is already confirmed.")
@@ -306,17 +281,29 @@ def resend_confirmation_code(self: CognitoIdpResponse) -> ActionResult:
     return ActionResult({"CodeDeliveryDetails": delivery} if delivery else {})
 
 
+def admin_confirm_sign_up(self: CognitoIdpResponse) -> ActionResult:
+    user = self.backend.admin_get_user(self._get_param("UserPoolId"), self._get_param("Username"))
+    if user.status != UserStatus.UNCONFIRMED:
+        raise NotAuthorizedError(f"User cannot be confirmed. Current status is {UserStatus(user.status).value}")
+    user.status = UserStatus.CONFIRMED
+    return EmptyResult()
+
+
+# ---------------------------------------------------------------- admin-created users
+
+
 def admin_create_user(self: CognitoIdpResponse) -> ActionResult:
     pool_id = self._get_param("UserPoolId")
     username = self._get_param("Username")
     action = self._get_param("MessageAction")
     given = self._get_param("TemporaryPassword")
+    user_attributes = self._get_param("UserAttributes", [])
     backend = self.backend
     pool = backend.describe_user_pool(pool_id)
     rules = REGISTRY.rules(pool.id)
     if given is not None:
-        backend._validate_password(pool_id, given)
-    password = given or generate_temporary_password(_password_policy(pool))
+        passwords.check(_password_policy(pool), given)
+    password = given or passwords.generate(_password_policy(pool))
     if action == "RESEND":
         # Cognito keeps the user (sub, attributes, groups) and only issues a new password and validity.
         user = backend.admin_get_user(pool_id, username)
@@ -326,16 +313,44 @@ def admin_create_user(self: CognitoIdpResponse) -> ActionResult:
             )
         user.password = password
     else:
-        user = backend.admin_create_user(pool_id, username, "SUPPRESS", password, self._get_param("UserAttributes", []))
-    now = rules.clock.now()
-    if action != "RESEND":
-        user.create_date = now
-    user.last_modified_date = now
+        if pool._get_user(username) is not None:
+            raise UsernameExistsException(_exists_message(pool, admin=True))
+        attributes.check_new_user(pool, user_attributes, username)
+        user = backend.admin_create_user(pool_id, username, "SUPPRESS", password, user_attributes)
+        user.create_date = rules.clock.now()
+    user.last_modified_date = rules.clock.now()
     with rules.lock:
-        rules.temporary_passwords[user.username] = now
+        rules.temporary_passwords[user.username] = rules.clock.now()
     if action != "SUPPRESS":
         _send(rules, pool, user, "INVITATION", _tenant(self), temporary_password=password)
     return ActionResult({"User": user.to_json(extended=True)})
+
+
+def admin_update_user_attributes(self: CognitoIdpResponse) -> ActionResult:
+    pool_id = self._get_param("UserPoolId")
+    user_attributes = self._get_param("UserAttributes", [])
+    pool = self.backend.describe_user_pool(pool_id)
+    self.backend.admin_get_user(pool_id, self._get_param("Username"))
+    attributes.check_update(pool, user_attributes)
+    self.backend.admin_update_user_attributes(pool_id, self._get_param("Username"), user_attributes)
+    return EmptyResult()
+
+
+def update_user_attributes(self: CognitoIdpResponse) -> ActionResult:
+    token = self._get_param("AccessToken")
+    user_attributes = self._get_param("UserAttributes", [])
+    backend = RegionAgnosticBackend(self.current_account, self.region)._find_backend_by_access_token(token)
+    for pool in backend.user_pools.values():
+        if token in pool.access_tokens:
+            client_id, _ = pool.access_tokens[token]
+            attributes.check_client_writes(pool, client_id, (a["Name"] for a in user_attributes))
+            attributes.check_update(pool, user_attributes)
+            break
+    backend.update_user_attributes(token, user_attributes)
+    return EmptyResult()
+
+
+# ---------------------------------------------------------------- sign-in and the new-password challenge
 
 
 def _check_temporary_password(pool: CognitoIdpUserPool, username: str, password: str | None) -> None:
@@ -352,31 +367,30 @@ def _check_temporary_password(pool: CognitoIdpUserPool, username: str, password:
         raise NotAuthorizedError("Temporary password has expired and must be reset by an administrator.")
 
 
-def _with_challenge_details(pool: CognitoIdpUserPool, result: dict[str, Any]) -> dict[str, Any]:
+def _with_challenge_details(pool: CognitoIdpUserPool, username: str, result: dict[str, Any]) -> dict[str, Any]:
     """Cognito's NEW_PASSWORD_REQUIRED parameters, and the session bound to its user."""
     if result.get("ChallengeName") != "NEW_PASSWORD_REQUIRED":
         return result
-    rules = REGISTRY.rules(pool.id)
-    username = result.get("ChallengeParameters", {}).get("USERNAME")
-    session = result["Session"]
-    user = pool._get_user(username or "")
+    user = pool._get_user(username)
     if user is None:
         return result
-    attributes = {k: v for k, v in user.attribute_lookup.items() if k != "sub"}
-    missing = [
-        f"userAttributes.{name}"
-        for name, attribute in pool.schema_attributes.items()
-        if attribute.required and name != "sub" and not attributes.get(name)
-    ]
+    rules = REGISTRY.rules(pool.id)
+    current = {k: v for k, v in user.attribute_lookup.items() if k != "sub"}
     with rules.lock:
-        rules.sessions[session] = IssuedSession(user.username, rules.clock.now())
+        rules.sessions[result["Session"]] = IssuedSession(user.username, rules.clock.now())
     result["ChallengeParameters"] = {
         **result.get("ChallengeParameters", {}),
+        "USERNAME": user.username,
         "USER_ID_FOR_SRP": user.username,
-        "requiredAttributes": json.dumps(missing),
-        "userAttributes": json.dumps(attributes),
+        "requiredAttributes": json.dumps([f"userAttributes.{n}" for n in attributes.missing_required(pool, current)]),
+        "userAttributes": json.dumps(current),
     }
     return result
+
+
+def _known_user_or_generic_refusal(pool: CognitoIdpUserPool, client_id: str | None, username: str) -> None:
+    if pool._get_user(username) is None and client_id in pool.clients and _prevents_existence_errors(pool, client_id):
+        raise NotAuthorizedError("Incorrect username or password.")
 
 
 def initiate_auth(self: CognitoIdpResponse) -> ActionResult:
@@ -384,16 +398,13 @@ def initiate_auth(self: CognitoIdpResponse) -> ActionResult:
     flow = self._get_param("AuthFlow")
     params = self._get_param("AuthParameters") or {}
     backend, pool = _pool_for_client(self, client_id)
+    username = params.get("USERNAME", "")
     if flow == "USER_PASSWORD_AUTH":
-        _check_secret_hash(pool, client_id, params.get("USERNAME", ""), params.get("SECRET_HASH"))
-        _check_temporary_password(pool, params.get("USERNAME", ""), params.get("PASSWORD"))
-    try:
-        result = backend.initiate_auth(client_id, flow, params)
-    except UserNotFoundError:
-        if _prevents_existence_errors(pool, client_id):
-            raise NotAuthorizedError("Incorrect username or password.") from None
-        raise
-    return ActionResult(_with_challenge_details(pool, result))
+        _check_secret_hash(pool, client_id, username, params.get("SECRET_HASH"))
+        _known_user_or_generic_refusal(pool, client_id, username)
+        _check_temporary_password(pool, username, params.get("PASSWORD"))
+    result = backend.initiate_auth(client_id, flow, params)
+    return ActionResult(_with_challenge_details(pool, username, result))
 
 
 def admin_initiate_auth(self: CognitoIdpResponse) -> ActionResult:
@@ -403,18 +414,12 @@ def admin_initiate_auth(self: CognitoIdpResponse) -> ActionResult:
     params = self._get_param("AuthParameters") or {}
     backend = self.backend
     pool = backend.describe_user_pool(pool_id)
+    username = params.get("USERNAME", "")
     if flow in ("ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"):
-        _check_temporary_password(pool, params.get("USERNAME", ""), params.get("PASSWORD"))
-        if (
-            pool._get_user(params.get("USERNAME", "")) is None
-            and client_id in pool.clients
-            and (_prevents_existence_errors(pool, client_id))
-        ):
-            raise NotAuthorizedError("Incorrect username or password.")
+        _known_user_or_generic_refusal(pool, client_id, username)
+        _check_temporary_password(pool, username, params.get("PASSWORD"))
     result = backend.admin_initiate_auth(pool_id, client_id, flow, params)
-    if result.get("ChallengeName") == "NEW_PASSWORD_REQUIRED":
-        result.setdefault("ChallengeParameters", {})["USERNAME"] = params.get("USERNAME")
-    return ActionResult(_with_challenge_details(pool, result))
+    return ActionResult(_with_challenge_details(pool, username, result))
 
 
 def _new_password_answer(self: CognitoIdpResponse) -> None:
@@ -423,7 +428,8 @@ def _new_password_answer(self: CognitoIdpResponse) -> None:
     client_id = self._get_param("ClientId")
     answers: dict[str, str] = self._get_param("ChallengeResponses") or {}
     backend, pool = _pool_for_client(self, client_id)
-    _check_secret_hash(pool, client_id, answers.get("USERNAME", ""), answers.get("SECRET_HASH"))
+    if self._get_param("UserPoolId") is None:  # the admin variant is authorised by IAM, not by the hash
+        _check_secret_hash(pool, client_id, answers.get("USERNAME", ""), answers.get("SECRET_HASH"))
     rules = REGISTRY.rules(pool.id)
     with rules.lock:
         issued = rules.sessions.get(session)
@@ -438,48 +444,47 @@ def _new_password_answer(self: CognitoIdpResponse) -> None:
     if user is None or user.username != issued.username:
         # The session belongs to another user: answering it must not set this user's password.
         raise NotAuthorizedError("Invalid session for the user.")
-    new_attributes = {
+    new_values = {
         key.removeprefix("userAttributes."): value
         for key, value in answers.items()
         if key.startswith("userAttributes.")
     }
-    known = _schema_names(pool)
-    problems = []
-    for name in new_attributes:
-        attribute = pool.schema_attributes.get(name)
-        if name not in known:
-            problems.append(f"user.{name}: Attribute does not exist in the schema.")
-        elif name in user.attribute_lookup:
+    for name in new_values:
+        if name in user.attribute_lookup and name in pool.schema_attributes:
             raise InvalidParameterException(f"Cannot modify an already provided {name}")
-        elif attribute is not None and getattr(attribute, "mutable", True) is False:
-            problems.append(f"user.{name}: Attribute cannot be updated. (changing an immutable attribute)")
-    if problems:
-        raise InvalidParameterException("Invalid user attributes: " + "\n".join(problems) + "\n")
-    merged = {**user.attribute_lookup, **new_attributes}
-    missing = [
-        name
-        for name, attribute in pool.schema_attributes.items()
-        if attribute.required and name != "sub" and not merged.get(name)
-    ]
+    attributes.check_client_writes(pool, client_id, new_values)
+    attributes.check_update(pool, [{"Name": k, "Value": v} for k, v in new_values.items()])
+    missing = attributes.missing_required(pool, {**user.attribute_lookup, **new_values})
     if missing:
         raise InvalidParameterException(
             "Invalid user attributes: " + "".join(f"{name}: The attribute is required\n" for name in missing)
         )
-    backend._validate_password(pool.id, answers.get("NEW_PASSWORD") or "")
-    if new_attributes:
-        user.update_attributes([{"Name": k, "Value": v} for k, v in new_attributes.items()])
+    passwords.check(_password_policy(pool), answers.get("NEW_PASSWORD") or "")
+    if new_values:
+        user.update_attributes([{"Name": k, "Value": v} for k, v in new_values.items()])
     with rules.lock:
         rules.sessions.pop(session, None)
         rules.temporary_passwords.pop(user.username, None)
 
 
-def _responder(original: Callable[[CognitoIdpResponse], ActionResult]) -> Callable[[CognitoIdpResponse], ActionResult]:
+def _answering(original: Handler) -> Handler:
     def respond(self: CognitoIdpResponse) -> ActionResult:
         if self._get_param("ChallengeName") == "NEW_PASSWORD_REQUIRED":
             _new_password_answer(self)
         return original(self)
 
     return respond
+
+
+def _password_checked_first(original: Handler) -> Handler:
+    """ConfirmForgotPassword: moto sets any password; Cognito applies the pool's policy."""
+
+    def confirm(self: CognitoIdpResponse) -> ActionResult:
+        _, pool = _pool_for_client(self, self._get_param("ClientId"))
+        passwords.check(_password_policy(pool), self._get_param("Password") or "")
+        return original(self)
+
+    return confirm
 
 
 _installed = False
@@ -492,13 +497,22 @@ def install() -> None:
     with _install_lock:
         if _installed:
             return
-        cls: Any = CognitoIdpResponse
-        cls.sign_up = sign_up
-        cls.confirm_sign_up = confirm_sign_up
-        cls.resend_confirmation_code = resend_confirmation_code
-        cls.admin_create_user = admin_create_user
-        cls.initiate_auth = initiate_auth
-        cls.admin_initiate_auth = admin_initiate_auth
-        cls.respond_to_auth_challenge = _responder(cls.respond_to_auth_challenge)
-        cls.admin_respond_to_auth_challenge = _responder(cls.admin_respond_to_auth_challenge)
+        responses: Any = CognitoIdpResponse
+        responses.create_user_pool = create_user_pool
+        responses.sign_up = sign_up
+        responses.confirm_sign_up = confirm_sign_up
+        responses.resend_confirmation_code = resend_confirmation_code
+        responses.admin_confirm_sign_up = admin_confirm_sign_up
+        responses.admin_create_user = admin_create_user
+        responses.admin_update_user_attributes = admin_update_user_attributes
+        responses.update_user_attributes = update_user_attributes
+        responses.initiate_auth = initiate_auth
+        responses.admin_initiate_auth = admin_initiate_auth
+        responses.respond_to_auth_challenge = _answering(responses.respond_to_auth_challenge)
+        responses.admin_respond_to_auth_challenge = _answering(responses.admin_respond_to_auth_challenge)
+        responses.confirm_forgot_password = _password_checked_first(responses.confirm_forgot_password)
+        models: Any = CognitoIdpUserPool
+        models._get_user = _get_user
+        backend: Any = CognitoIdpBackend
+        backend._validate_password = _validate_password
         _installed = True
