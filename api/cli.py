@@ -52,6 +52,14 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cognito_serve(args: argparse.Namespace) -> int:
+    from api.cognito.embedded.server import serve  # noqa: PLC0415 - moto loads only for this command
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    serve(args.host, args.port, manual_clock=args.manual_clock)
+    return 0
+
+
 def _export_schema(_: argparse.Namespace) -> int:
     from strawberry.printer import print_schema  # noqa: PLC0415
 
@@ -73,6 +81,15 @@ def parser() -> argparse.ArgumentParser:
     check = policy.add_parser("check", help="validate every policy file of a directory")
     check.add_argument("directory", nargs="?", default="policies")
     check.set_defaults(run=_check)
+
+    cognito = commands.add_parser("cognito", help="the embedded Cognito").add_subparsers(dest="cognito", required=True)
+    standalone = cognito.add_parser("serve", help="serve the embedded Cognito as a Cognito-compatible endpoint")
+    standalone.add_argument("--host", default="127.0.0.1")
+    standalone.add_argument("--port", type=int, default=9229)
+    standalone.add_argument(
+        "--manual-clock", action="store_true", help="a clock that only moves on POST /clock?advance=SECONDS (tests)"
+    )
+    standalone.set_defaults(run=_cognito_serve)
 
     export = commands.add_parser("export-schema", help="print the GraphQL SDL")
     export.set_defaults(run=_export_schema)

@@ -7,23 +7,32 @@ usernames, and only move the clock forward after reading what they need from the
 from __future__ import annotations
 
 import logging
+import os
+import re
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import pytest
 import uvicorn
+import yaml
 from starlette.applications import Starlette
 
 from api.app import create_app
 from api.clock import ManualClock
+from api.cognito.adapter import create_client
+from api.cognito.embedded.provision import client_parameters, pool_parameters
+from api.policy import TenantPolicy, load_directory, normalize_username
 from api.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,18 +85,79 @@ def _secret_values(value: Any) -> Iterator[str]:
             yield from _secret_values(item)
 
 
+class Cognito(Protocol):
+    """What a test needs of the Cognito behind the API: its outbox and its clock."""
+
+    def outbox(self, tenant: str, username: str) -> list[dict[str, Any]]: ...
+
+    def advance(self, delta: timedelta) -> None: ...
+
+    def now(self) -> datetime: ...
+
+
+class InProcessCognito:
+    """The embedded backend: the API's own /dev/outbox and the clock handed to create_app."""
+
+    def __init__(self, http: httpx.Client, clock: ManualClock) -> None:
+        self._http, self._clock = http, clock
+
+    def outbox(self, tenant: str, username: str) -> list[dict[str, Any]]:
+        response = self._http.get("/dev/outbox", params={"tenant": tenant, "username": username})
+        assert response.status_code == 200, response.text
+        messages: list[dict[str, Any]] = response.json()
+        return messages
+
+    def advance(self, delta: timedelta) -> None:
+        self._clock.advance(delta)
+
+    def now(self) -> datetime:
+        return self._clock.now()
+
+
+class StandaloneCognito:
+    """A `regapi cognito serve --manual-clock` process, reached over HTTP like any Cognito endpoint."""
+
+    def __init__(self, url: str, tenants: dict[str, TenantPolicy]) -> None:
+        self.url, self._tenants = url, tenants
+        self._http = httpx.Client(base_url=url, timeout=30)
+
+    def outbox(self, tenant: str, username: str) -> list[dict[str, Any]]:
+        stored = normalize_username(self._tenants[tenant].policy, username)
+        response = self._http.get("/outbox", params={"tenant": tenant, "username": stored})
+        assert response.status_code == 200, response.text
+        messages: list[dict[str, Any]] = response.json()
+        return messages
+
+    def _clock(self, seconds: float) -> datetime:
+        response = self._http.post("/clock", params={"advance": str(seconds)})
+        assert response.status_code == 200, response.text
+        return datetime.fromisoformat(response.json()["now"])
+
+    def advance(self, delta: timedelta) -> None:
+        self._clock(delta.total_seconds())
+
+    def now(self) -> datetime:
+        return self._clock(0)
+
+
 @dataclass
 class Api:
-    """A GraphQL client over real HTTP, plus the embedded Cognito's clock and outbox.
+    """A GraphQL client over real HTTP, plus the outbox and clock of the Cognito behind the API.
 
     Every password and code it sends or reads is remembered; a response that echoes one fails at once,
     and the `no_secret_in_logs` fixture fails a test that let one reach a log line.
     """
 
     http: httpx.Client
-    clock: ManualClock
-    app: Starlette
+    cognito: Cognito
+    backend: str
     secrets: set[str] = field(default_factory=set)
+
+    def advance(self, delta: timedelta) -> None:
+        self.cognito.advance(delta)
+
+    def now(self) -> datetime:
+        return self.cognito.now()
 
     def gql(self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -112,10 +182,7 @@ class Api:
         return value
 
     def outbox(self, tenant: str, username: str) -> list[dict[str, Any]]:
-        response = self.http.get("/dev/outbox", params={"tenant": tenant, "username": username})
-        assert response.status_code == 200, response.text
-        messages: list[dict[str, Any]] = response.json()
-        return messages
+        return self.cognito.outbox(tenant, username)
 
     def last_code(self, tenant: str, username: str) -> str:
         codes = [m["code"] for m in self.outbox(tenant, username) if m["kind"] == "SIGN_UP_CODE"]
@@ -161,20 +228,99 @@ def log_capture() -> Iterator[list[str]]:
 
 
 @pytest.fixture(scope="session")
-def api(policy_dir: Path, log_capture: list[str]) -> Iterator[Api]:
+def embedded_api(policy_dir: Path, log_capture: list[str]) -> Iterator[Api]:
+    """The API on the in-process embedded Cognito (the default backend)."""
     clock = ManualClock()
     app = create_app(Settings(policy_dir=policy_dir), clock=clock)
     with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=30) as http:
-        yield Api(http=http, clock=clock, app=app)
+        yield Api(http=http, cognito=InProcessCognito(http, clock), backend="embedded")
+
+
+@pytest.fixture(scope="session")
+def standalone_cognito(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A `regapi cognito serve` process on a free loopback port; yields its URL."""
+    log = tmp_path_factory.mktemp("cognito-serve") / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "api", "cognito", "serve", "--port", "0", "--manual-clock"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while not (match := re.search(r"listening on (http://\S+)", log.read_text())):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"regapi cognito serve did not start:\n{log.read_text()}")
+            time.sleep(0.05)
+        yield match.group(1)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def provision_remote(url: str, policy_dir: Path, target: Path) -> dict[str, str]:
+    """Create the tenants' pools on a Cognito endpoint as an operator would, and write policies naming them.
+
+    Returns the environment variables holding client secrets.
+    """
+    client = create_client("us-east-1", url)
+    tenants = load_directory(policy_dir)
+    pools: dict[str, list[TenantPolicy]] = {}
+    for tenant in tenants.values():
+        pools.setdefault(tenant.policy.cognito.user_pool, []).append(tenant)
+    secrets: dict[str, str] = {}
+    for name, members in pools.items():
+        policies = [t.policy for t in members]
+        pool_id = client.create_user_pool(**pool_parameters(name, policies))["UserPool"]["Id"]
+        app_client = client.create_user_pool_client(**client_parameters(pool_id, policies))["UserPoolClient"]
+        for tenant in members:
+            data = yaml.safe_load(tenant.path.read_text(encoding="utf-8"))
+            data["cognito"].update(user_pool_id=pool_id, client_id=app_client["ClientId"])
+            if secret_env := data["cognito"].get("client_secret_env"):
+                secrets[secret_env] = app_client["ClientSecret"]
+            (target / tenant.path.name).write_text(yaml.safe_dump(data), encoding="utf-8")
+    return secrets
+
+
+@pytest.fixture(scope="session")
+def standalone_api(
+    standalone_cognito: str, policy_dir: Path, tmp_path_factory: pytest.TempPathFactory, log_capture: list[str]
+) -> Iterator[Api]:
+    """The API on the aws backend, against the standalone embedded Cognito in another process."""
+    target = tmp_path_factory.mktemp("aws-policies")
+    secrets = provision_remote(standalone_cognito, policy_dir, target)
+    previous = {name: os.environ.get(name) for name in secrets}
+    os.environ.update(secrets)
+    try:
+        app = create_app(Settings(policy_dir=target, backend="aws", cognito_endpoint=standalone_cognito))
+        with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=30) as http:
+            cognito = StandaloneCognito(standalone_cognito, load_directory(target))
+            yield Api(http=http, cognito=cognito, backend="aws")
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@pytest.fixture(scope="session", params=["embedded", "aws"])
+def api(request: pytest.FixtureRequest) -> Api:
+    """The API's flow tests run twice: on the in-process embedded Cognito, and on the aws backend against
+    `regapi cognito serve` over real HTTP, the code path production uses."""
+    fixture = "embedded_api" if request.param == "embedded" else "standalone_api"
+    value: Api = request.getfixturevalue(fixture)
+    return value
 
 
 @pytest.fixture(autouse=True)
 def no_secret_in_logs(request: pytest.FixtureRequest, log_capture: list[str]) -> Iterator[None]:
     """After each test that used the API: none of its passwords, codes or keys is in any log line."""
     yield
-    if "api" not in request.fixturenames:
+    used = [name for name in ("api", "embedded_api") if name in request.fixturenames]
+    if not used:
         return
-    api: Api = request.getfixturevalue("api")
+    api: Api = request.getfixturevalue(used[0])
     logged = "\n".join(log_capture)
     leaked = [secret for secret in api.secrets if secret in logged]
     assert not leaked, f"{len(leaked)} secret(s) reached the logs"

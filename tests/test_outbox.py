@@ -8,19 +8,19 @@ from tests.conftest import Api
 from tests.test_signup_flow import sign_up
 
 
-def test_outbox_lists_messages_by_tenant_and_username(api: Api, unique: str) -> None:
+def test_outbox_lists_messages_by_tenant_and_username(embedded_api: Api, unique: str) -> None:
     username = f"box-{unique}@shop.example"
-    sign_up(api, username)
-    (message,) = api.outbox("shop", username.upper())  # the username is normalised as the tenant says
+    sign_up(embedded_api, username)
+    (message,) = embedded_api.outbox("shop", username.upper())  # the username is normalised as the tenant says
     assert set(message) == {"tenant", "username", "kind", "destination", "code", "sentAt"}
     assert (message["tenant"], message["username"], message["kind"]) == ("shop", username, "SIGN_UP_CODE")
     assert message["destination"] == username
-    assert datetime.fromisoformat(message["sentAt"]) <= api.clock.now()
-    assert api.outbox("acme", username) == []
-    everything = api.http.get("/dev/outbox", params={"tenant": "shop"}).json()
+    assert datetime.fromisoformat(message["sentAt"]) <= embedded_api.now()
+    assert embedded_api.outbox("acme", username) == []
+    everything = embedded_api.http.get("/dev/outbox", params={"tenant": "shop"}).json()
     assert any(m["username"] == username for m in everything)
-    assert api.http.get("/dev/outbox", params={"tenant": "nope"}).status_code == 404
+    assert embedded_api.http.get("/dev/outbox", params={"tenant": "nope"}).status_code == 404
 
 
-def test_health(api: Api) -> None:
-    assert api.http.get("/healthz").json() == {"status": "ok", "tenants": 4}
+def test_health(embedded_api: Api) -> None:
+    assert embedded_api.http.get("/healthz").json() == {"status": "ok", "tenants": 4}

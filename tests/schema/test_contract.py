@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from api.schema import build_schema
 from graphql import build_schema as build_sdl
 from graphql.utilities import find_breaking_changes
 from strawberry.extensions.validation_cache import ValidationCache
 from strawberry.printer import print_schema
 
-from api.schema import build_schema
 from tests.conftest import Api
 from tests.documents import REGISTRATION_FORM, SIGN_IN, SIGN_UP
 
@@ -27,50 +27,50 @@ def test_no_breaking_changes_against_the_committed_contract() -> None:
     assert find_breaking_changes(build_sdl(SDL.read_text(encoding="utf-8")), schema._schema) == []
 
 
-def test_the_validation_cache_hits_on_repeated_documents(api: Api) -> None:
+def test_the_validation_cache_hits_on_repeated_documents(embedded_api: Api) -> None:
     # The cache is an lru_cache shared by every ValidationCache of the same size; a limiter that built
     # its rules per request would change the key and make every lookup miss.
     validate = ValidationCache().cached_validate_document
     before = validate.cache_info()  # type: ignore[attr-defined]
     for _ in range(3):
-        api.data(REGISTRATION_FORM, {"tenant": "shop", "operation": "SIGN_UP"})
+        embedded_api.data(REGISTRATION_FORM, {"tenant": "shop", "operation": "SIGN_UP"})
     after = validate.cache_info()  # type: ignore[attr-defined]
     assert after.hits >= before.hits + 2
     assert after.misses <= before.misses + 1
 
 
-def test_batched_requests_are_refused(api: Api) -> None:
+def test_batched_requests_are_refused(embedded_api: Api) -> None:
     body = [{"query": SIGN_IN, "variables": {"input": {"tenant": "shop", "username": "a@b.c", "password": "x"}}}] * 2
-    response = api.http.post("/graphql", json=body)
+    response = embedded_api.http.post("/graphql", json=body)
     assert response.status_code == 400
 
 
-def test_many_aliased_mutations_are_refused_whole(api: Api) -> None:
+def test_many_aliased_mutations_are_refused_whole(embedded_api: Api) -> None:
     aliases = " ".join(
         f'a{n}: signIn(input: {{tenant: "shop", username: "u{n}@shop.example", password: "pw"}}) {{ __typename }}'
         for n in range(20)
     )
-    body = api.gql(f"mutation {{ {aliases} }}")
+    body = embedded_api.gql(f"mutation {{ {aliases} }}")
     assert body["data"] is None
     assert "aliases" in body["errors"][0]["message"]
 
 
-def test_oversized_documents_stop_at_the_token_limit(api: Api) -> None:
+def test_oversized_documents_stop_at_the_token_limit(embedded_api: Api) -> None:
     fields = " ".join("__typename" for _ in range(1200))
-    body = api.gql(f"query {{ {fields} }}")
+    body = embedded_api.gql(f"query {{ {fields} }}")
     assert body["data"] is None
     assert "tokens" in body["errors"][0]["message"]
 
 
-def test_mutations_are_not_accepted_over_get(api: Api) -> None:
-    response = api.http.get("/graphql", params={"query": "mutation { __typename }"})
+def test_mutations_are_not_accepted_over_get(embedded_api: Api) -> None:
+    response = embedded_api.http.get("/graphql", params={"query": "mutation { __typename }"})
     assert response.status_code in {400, 405}
 
 
-def test_invalid_variables_never_echo_the_password(api: Api) -> None:
+def test_invalid_variables_never_echo_the_password(embedded_api: Api) -> None:
     password = "hunter2-is-my-password"
     variables = {"input": {"tenant": "shop", "username": "a@shop.example", "password": password}}  # no attributes
-    response = api.http.post("/graphql", json={"query": SIGN_UP, "variables": variables})
+    response = embedded_api.http.post("/graphql", json={"query": SIGN_UP, "variables": variables})
     assert response.status_code == 200
     body = response.json()
     assert body["errors"]
