@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from api.schema import build_schema
 from graphql import build_schema as build_sdl
 from graphql.utilities import find_breaking_changes
 from strawberry.extensions.validation_cache import ValidationCache
 from strawberry.printer import print_schema
 
+from api.schema import build_schema
 from tests.conftest import Api
 from tests.documents import REGISTRATION_FORM, SIGN_IN, SIGN_UP
 

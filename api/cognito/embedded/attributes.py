@@ -54,8 +54,12 @@ def check_client_writes(pool: CognitoIdpUserPool, client_id: str, names: Iterabl
             raise NotAuthorizedError(UNAUTHORIZED_WRITE)
 
 
-def check_new_user(pool: CognitoIdpUserPool, attributes: Iterable[Mapping[str, str]], username: str) -> None:
-    """SignUp and AdminCreateUser: every name in the schema, values that fit it, required ones present."""
+def check_new_user(
+    pool: CognitoIdpUserPool, attributes: Iterable[Mapping[str, str]], username: str, *, require: bool = True
+) -> None:
+    """SignUp and AdminCreateUser: every name in the schema, values that fit it, and (SignUp only) the
+    required ones present. An administrator may leave required attributes out: the user is asked for
+    them at the first sign-in, which is what the challenge's requiredAttributes are for."""
     values = _pairs(attributes)
     if "email" in pool.extended_config.get("UsernameAttributes", []) and EMAIL.match(username):
         values.setdefault("email", username)
@@ -68,9 +72,8 @@ def check_new_user(pool: CognitoIdpUserPool, attributes: Iterable[Mapping[str, s
             problems.append(f"{name}: Attribute does not exist in the schema.")
         elif problem := _value_problem(attribute, value):
             problems.append(f"{name}: {problem}")
-    for name, attribute in pool.schema_attributes.items():
-        if attribute.required and name != "sub" and not values.get(name):
-            problems.append(f"{name}: The attribute is required")
+    if require:
+        problems += [f"{name}: The attribute is required" for name in missing_required(pool, values)]
     if problems:
         raise InvalidParameterException("Attributes did not conform to the schema: " + "\n".join(problems))
 

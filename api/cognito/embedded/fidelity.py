@@ -315,7 +315,7 @@ def admin_create_user(self: CognitoIdpResponse) -> ActionResult:
     else:
         if pool._get_user(username) is not None:
             raise UsernameExistsException(_exists_message(pool, admin=True))
-        attributes.check_new_user(pool, user_attributes, username)
+        attributes.check_new_user(pool, user_attributes, username, require=False)
         user = backend.admin_create_user(pool_id, username, "SUPPRESS", password, user_attributes)
         user.create_date = rules.clock.now()
     user.last_modified_date = rules.clock.now()

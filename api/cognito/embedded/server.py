@@ -60,7 +60,8 @@ def create_wsgi_app(outbox: Outbox, clock: Clock) -> WSGIApp:
                 return _json(start_response, "400 Bad Request", {"error": "advance=SECONDS is required"})
             clock.advance(timedelta(seconds=seconds))
             return _json(start_response, "200 OK", {"now": clock.now().isoformat()})
-        return cognito(environ, start_response)
+        body: Iterable[bytes] = cognito(environ, start_response)
+        return body
 
     return app
 
@@ -70,7 +71,7 @@ def serve(host: str = "127.0.0.1", port: int = DEFAULT_PORT, *, manual_clock: bo
     app = create_wsgi_app(Outbox(), clock)
     server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
     # Printed, not logged: this line is what a person starting it waits for, and tests wait for it too.
-    print(f"regapi cognito serve: listening on http://{host}:{server.server_port}", flush=True)  # noqa: T201
+    print(f"regapi cognito serve: listening on http://{host}:{server.server_port}", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:  # pragma: no cover - interactive stop
