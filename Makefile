@@ -23,7 +23,8 @@ run: $(STAMP)
 	$(BIN)/regapi serve
 
 test: $(STAMP)
-	$(BIN)/ruff check api tests bench
+	$(BIN)/ruff check api tests bench examples
+	$(BIN)/ruff format --check api tests bench examples
 	$(BIN)/mypy api
 	$(BIN)/python -m pytest
 
