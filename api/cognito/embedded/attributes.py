@@ -102,3 +102,9 @@ def missing_required(pool: CognitoIdpUserPool, values: Mapping[str, str]) -> lis
         for name, attribute in pool.schema_attributes.items()
         if attribute.required and name != "sub" and not values.get(name)
     ]
+
+
+def readable(pool: CognitoIdpUserPool, client_id: str, values: Mapping[str, str]) -> dict[str, str]:
+    """What the app client may read (its ReadAttributes; every attribute when it names none)."""
+    allowed = pool.clients[client_id].extended_config.get("ReadAttributes") if client_id in pool.clients else None
+    return {name: value for name, value in values.items() if not allowed or name in allowed or name == "sub"}

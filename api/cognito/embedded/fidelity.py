@@ -350,6 +350,35 @@ def update_user_attributes(self: CognitoIdpResponse) -> ActionResult:
     return EmptyResult()
 
 
+# ---------------------------------------------------------------- tokens and reading users
+
+
+def _create_id_token(pool: CognitoIdpUserPool, client_id: str, username: str, origin_jti: str) -> tuple[str, int]:
+    """Cognito's ID token carries the user's attributes the client may read; moto's only custom ones."""
+    user = pool._get_user(username)
+    claims: dict[str, Any] = {"cognito:username": user.username, "origin_jti": origin_jti}
+    for name, value in attributes.readable(pool, client_id, user.attribute_lookup).items():
+        if name != "sub":
+            claims[name] = value == "true" if name in attributes.VERIFIED else value
+    if user.groups:
+        claims["cognito:groups"] = sorted(group.group_name for group in user.groups)
+    token, expires_in = pool.create_jwt(client_id, username, "id", extra_data=claims)
+    pool.id_tokens[token] = (client_id, username)
+    return token, expires_in
+
+
+def get_user(self: CognitoIdpResponse) -> ActionResult:
+    token = self._get_param("AccessToken")
+    backend = RegionAgnosticBackend(self.current_account, self.region)._find_backend_by_access_token(token)
+    user = backend.get_user(token)
+    pool = backend.describe_user_pool(user.user_pool_id)
+    client_id, _ = pool.access_tokens[token]
+    body = user.to_json(extended=True, attributes_key="UserAttributes")
+    shown = attributes.readable(pool, client_id, user.attribute_lookup)
+    body["UserAttributes"] = [{"Name": k, "Value": v} for k, v in shown.items()]
+    return ActionResult(body)
+
+
 # ---------------------------------------------------------------- sign-in and the new-password challenge
 
 
@@ -511,8 +540,10 @@ def install() -> None:
         responses.respond_to_auth_challenge = _answering(responses.respond_to_auth_challenge)
         responses.admin_respond_to_auth_challenge = _answering(responses.admin_respond_to_auth_challenge)
         responses.confirm_forgot_password = _password_checked_first(responses.confirm_forgot_password)
+        responses.get_user = get_user
         models: Any = CognitoIdpUserPool
         models._get_user = _get_user
+        models.create_id_token = _create_id_token
         backend: Any = CognitoIdpBackend
         backend._validate_password = _validate_password
         _installed = True

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import json
+
 from tests.cognito.conformance.conftest import PASSWORD, Cognito, later, refused
 
 
@@ -131,3 +134,17 @@ def test_confirmation_verifies_the_address(cognito: Cognito) -> None:
     pool.confirm("verify", pool.code("verify"))
     assert pool.attributes("verify")["email_verified"] == "true"
     assert pool.user("verify")["UserStatus"] == "CONFIRMED"
+
+
+def test_id_token_and_get_user_show_what_the_client_may_read(cognito: Cognito) -> None:
+    """Developer Guide, ID token payload; API Reference, CreateUserPoolClient ReadAttributes."""
+    pool = cognito.pool(client={"ReadAttributes": ["email", "email_verified"]})
+    pool.sign_up("reader", name="Ann Reader")
+    pool.confirm("reader", pool.code("reader"))
+    tokens = pool.auth("reader", PASSWORD)["AuthenticationResult"]
+    payload = json.loads(base64.urlsafe_b64decode(tokens["IdToken"].split(".")[1] + "=="))
+    assert payload["email"] == "reader@example.com"
+    assert payload["email_verified"] is True
+    assert "name" not in payload
+    shown = pool.client.get_user(AccessToken=tokens["AccessToken"])["UserAttributes"]
+    assert {a["Name"] for a in shown} == {"sub", "email", "email_verified"}
