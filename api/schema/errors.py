@@ -16,12 +16,10 @@ from strawberry.extensions import MaskErrors
 log = logging.getLogger("regapi.graphql")
 
 GENERIC = "Unexpected error."
-# The places where graphql-core (3.2 and 3.3 wordings) quotes the offending input value.
-_ECHOES = (
-    (re.compile(r"(got invalid value ).*?(; |$)", re.DOTALL), r"\1<redacted>\2"),
-    (re.compile(r"(\bfound:? ).*$", re.DOTALL), r"\1<redacted>."),
-    (re.compile(r"(cannot represent[^:]*: ).*$", re.DOTALL), r"\1<redacted>."),
-)
+# graphql-core quotes the offending input after one of these words ("found: {...}", "Found: {...}",
+# "got invalid value {...}", "cannot represent ...: 5"). Everything from the first one on is cut, so a
+# wording not seen yet still cannot carry a value past the marker.
+_VALUE_MARKER = re.compile(r"\b(found\b|got invalid value\b|cannot represent\b)", re.IGNORECASE)
 
 
 class PublicError(GraphQLError):
@@ -37,9 +35,10 @@ def is_unexpected(error: GraphQLError) -> bool:
 
 
 def redact(message: str) -> str:
-    for pattern, replacement in _ECHOES:
-        message = pattern.sub(replacement, message)
-    return message
+    match = _VALUE_MARKER.search(message)
+    if match is None:
+        return message
+    return message[: match.start()] + f"{match.group(1)} <redacted>."
 
 
 class SafeErrors(MaskErrors):

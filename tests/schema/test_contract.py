@@ -76,3 +76,19 @@ def test_invalid_variables_never_echo_the_password(embedded_api: Api) -> None:
     assert body["errors"]
     assert password not in response.text
     assert "attributes" in body["errors"][0]["message"]
+
+
+def test_misspelled_fields_never_echo_the_input(embedded_api: Api) -> None:
+    secret = "hunter4-secret-value"
+    variables = {"input": {"tenant": "shop", "username": "a@shop.example", "passwrd": secret, "attributes": []}}
+    response = embedded_api.http.post("/graphql", json={"query": SIGN_UP, "variables": variables})
+    assert "Did you mean 'password'" in response.text
+    assert secret not in response.text
+    inline = f'mutation {{ signIn(input: {{tenant: "shop", username: "x", pasword: "{secret}"}}) {{ __typename }} }}'
+    response = embedded_api.http.post("/graphql", json={"query": inline})
+    assert response.json()["errors"]
+    assert secret not in response.text
+    wrong_type = {"input": {"tenant": "shop", "username": 12345678, "password": secret}}
+    response = embedded_api.http.post("/graphql", json={"query": SIGN_IN, "variables": wrong_type})
+    assert response.json()["errors"]
+    assert "12345678" not in response.text
