@@ -17,6 +17,7 @@ from api.clock import Clock
 from api.cognito.adapter import CognitoAdapter, create_client
 from api.cognito.port import IdentityProvider, PoolBinding
 from api.policy import Policy, TenantPolicy, load_directory, normalize_username
+from api.provisioning import client_parameters, pool_parameters
 from api.registration import RegistrationService, SessionSealer
 from api.schema import build_schema
 from api.schema.view import GraphQLView
@@ -39,14 +40,29 @@ def _pools(policies: Mapping[str, TenantPolicy]) -> dict[str, list[Policy]]:
     return dict(grouped)
 
 
+def _refuse_unsafe(settings: Settings, pools: Mapping[str, list[Policy]]) -> None:
+    shared = sorted(name for name, members in pools.items() if len(members) > 1)
+    if shared:
+        # Without a tenant stamp on each user, one tenant's looser rules (self sign-up, a weaker
+        # password) would open the other tenants' accounts: refuse rather than share unsafely.
+        raise ConfigurationError(
+            f"pools named by several tenants: {', '.join(shared)}. Sharing a pool between tenants is not "
+            "available yet: give each tenant its own cognito.user_pool"
+        )
+    if settings.production and settings.backend == "embedded":
+        raise ConfigurationError(
+            "REGAPI_ENV=production with the embedded Cognito: it keeps users in memory and serves every code "
+            "and temporary password at /dev/outbox. Set REGAPI_BACKEND=aws"
+        )
+    if settings.production and settings.session_secret is None:
+        raise ConfigurationError("REGAPI_ENV=production needs REGAPI_SESSION_SECRET (it seals challenge sessions)")
+
+
 def _configured_bindings(pools: Mapping[str, list[Policy]]) -> dict[str, PoolBinding]:
     """Pools that exist already (real Cognito or another endpoint): ids and secrets come from the policy."""
     bindings = {}
     for name, policies in pools.items():
         first = policies[0].cognito
-        if any(p.cognito != first for p in policies[1:]):
-            # Silently taking the first would send some tenants' users to a pool their policy does not name.
-            raise ConfigurationError(f"pool {name!r}: the tenants naming it give different cognito settings")
         if not first.user_pool_id or not first.client_id:
             raise ConfigurationError(
                 f"pool {name!r}: the aws backend needs cognito.user_pool_id and cognito.client_id in its policy"
@@ -71,15 +87,18 @@ def create_app(
 ) -> Starlette:
     tenants = dict(policies) if policies is not None else load_directory(settings.policy_dir)
     pools = _pools(tenants)
+    _refuse_unsafe(settings, pools)
     routes = []
-    embedded = None
     if provider is not None:
         bindings = {name: PoolBinding(name, name, name) for name in pools}
     elif settings.backend == "embedded":
         from api.cognito.embedded import EmbeddedCognito  # noqa: PLC0415 - moto loads only in embedded mode
 
         embedded = EmbeddedCognito(clock=clock)
-        bindings = embedded.provision(pools)
+        bindings = {
+            name: embedded.create_pool(pool_parameters(name, members), client_parameters(members), name)
+            for name, members in pools.items()
+        }
         provider = CognitoAdapter(embedded.client)
         routes.append(Route("/dev/outbox", _outbox_endpoint(embedded, tenants)))
     else:
@@ -94,8 +113,6 @@ def create_app(
 
     routes += [Route("/graphql", graphql, methods=["GET", "POST"]), Route("/healthz", healthz)]
     app = Starlette(routes=routes)
-    app.state.embedded = embedded
-    app.state.bindings = bindings
     log.info("regapi ready: %d tenants on %d pools (%s backend)", len(tenants), len(pools), settings.backend)
     return app
 

@@ -31,8 +31,8 @@ from starlette.applications import Starlette
 from api.app import create_app
 from api.clock import ManualClock
 from api.cognito.adapter import create_client
-from api.cognito.embedded.provision import client_parameters, pool_parameters
 from api.policy import TenantPolicy, load_directory, normalize_username
+from api.provisioning import client_parameters, pool_parameters
 from api.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -272,7 +272,7 @@ def provision_remote(url: str, policy_dir: Path, target: Path) -> dict[str, str]
     for name, members in pools.items():
         policies = [t.policy for t in members]
         pool_id = client.create_user_pool(**pool_parameters(name, policies))["UserPool"]["Id"]
-        app_client = client.create_user_pool_client(**client_parameters(pool_id, policies))["UserPoolClient"]
+        app_client = client.create_user_pool_client(UserPoolId=pool_id, **client_parameters(policies))["UserPoolClient"]
         for tenant in members:
             data = yaml.safe_load(tenant.path.read_text(encoding="utf-8"))
             data["cognito"].update(user_pool_id=pool_id, client_id=app_client["ClientId"])

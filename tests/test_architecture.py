@@ -65,6 +65,18 @@ RULES = [
         lambda target: not within(target, "api.schema", "api.app", "strawberry", *EXTERNAL_AWS),
     ),
     Rule(
+        "api.registration reaches Cognito only through api.cognito.port",
+        lambda module: within(module, "api.registration"),
+        lambda target: not within(target, "api.cognito") or within(target, "api.cognito.port"),
+    ),
+    Rule(
+        "api.cognito never imports the layers above it (registration, schema, app, provisioning, policy)",
+        lambda module: within(module, "api.cognito"),
+        lambda target: (
+            not within(target, "api.registration", "api.schema", "api.app", "api.provisioning", "api.policy")
+        ),
+    ),
+    Rule(
         "nothing imports api.app except api.cli",
         lambda module: module not in {"api.cli", "api.app"},
         lambda target: not within(target, "api.app"),
@@ -179,7 +191,11 @@ def test_the_adapter_and_embedded_cognito_really_use_aws_libraries() -> None:
         ("api.policy.engine", "from api.registration import service\n", ["api.policy imports only"]),
         ("api.policy.engine", "from .. import app\n", ["api.policy imports only", "nothing imports api.app"]),
         ("api.cognito.port", "import pydantic\n", ["api.cognito.port imports only"]),
-        ("api.cognito.port", "from api.policy import Policy\n", ["api.cognito.port imports only"]),
+        (
+            "api.cognito.port",
+            "from api.policy import Policy\n",
+            ["api.cognito.port imports only", "api.cognito never imports"],
+        ),
         ("api.schema.types", "from api.cognito.port import Tokens\n", ["api.schema imports only"]),
         ("api.schema.types", "from ..cognito import adapter\n", ["api.schema imports only"]),
         ("api.schema", "from api.policy import ViolationCode\n", ["api.schema imports only"]),
@@ -198,7 +214,19 @@ def test_the_adapter_and_embedded_cognito_really_use_aws_libraries() -> None:
             ["only api/cognito", "api.registration never"],
         ),
         ("api.settings", "import api.app\n", ["nothing imports api.app"]),
-        ("api.cognito.embedded.fidelity", "from api.app import create_app\n", ["nothing imports api.app"]),
+        (
+            "api.cognito.embedded.fidelity",
+            "from api.app import create_app\n",
+            ["nothing imports api.app", "api.cognito never imports"],
+        ),
+        (
+            "api.registration.service",
+            "from api.cognito.adapter import CognitoAdapter\n",
+            ["only through api.cognito.port"],
+        ),
+        ("api.registration.service", "from api.cognito import embedded\n", ["only through api.cognito.port"]),
+        ("api.cognito.embedded", "from api.policy.model import Policy\n", ["api.cognito never imports"]),
+        ("api.cognito.adapter", "from api.registration import ErrorCode\n", ["api.cognito never imports"]),
     ],
 )
 def test_checker_reports_a_violation(module: str, source: str, rules: list[str]) -> None:

@@ -18,7 +18,7 @@ from api.app import ConfigurationError, create_app
 from api.cognito.embedded import EmbeddedCognito
 from api.settings import Settings
 from tests.conftest import LiveServer
-from tests.documents import SIGN_UP, attrs
+from tests.documents import CONFIRM_SIGN_UP, SIGN_IN, SIGN_UP, attrs
 
 POLICY = """
 version: 1
@@ -107,13 +107,17 @@ def test_wrong_client_secret_is_masked_not_blamed_on_the_user(
 ) -> None:
     monkeypatch.setenv("EXISTING_CLIENT_SECRET", "not-the-secret")
     app = create_app(Settings(policy_dir=write_policy(tmp_path, pool, "EXISTING_CLIENT_SECRET"), backend="aws"))
+    username = f"s-{unique}@p.example"
+    calls = [
+        (SIGN_UP, {"input": {"tenant": "existing", "username": username, "password": "x" * 21, "attributes": []}}),
+        (SIGN_IN, {"input": {"tenant": "existing", "username": username, "password": "x" * 21}}),
+        (CONFIRM_SIGN_UP, {"input": {"tenant": "existing", "username": username, "code": "123456"}}),
+    ]
     with LiveServer(app) as server, httpx.Client(base_url=server.url) as http:
-        variables = {
-            "input": {"tenant": "existing", "username": f"s-{unique}@p.example", "password": "x" * 21, "attributes": []}
-        }
-        body = http.post("/graphql", json={"query": SIGN_UP, "variables": variables}).json()
-    assert body["data"] is None
-    assert body["errors"][0]["message"] == "Unexpected error."
+        for query, variables in calls:
+            body = http.post("/graphql", json={"query": query, "variables": variables}).json()
+            assert body["data"] is None, body
+            assert body["errors"][0]["message"] == "Unexpected error."
 
 
 def test_unreachable_cognito_is_service_unavailable(tmp_path: Path, pool: dict[str, str], unique: str) -> None:

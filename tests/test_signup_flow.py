@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 from typing import Any
+
+import boto3
 
 from tests.conftest import Api
 from tests.documents import CONFIRM_SIGN_UP, REGISTRATION_FORM, RESEND_CODE, SIGN_IN, SIGN_UP, attrs, codes
@@ -200,3 +203,27 @@ def test_password_rules_are_reported_one_by_one(api: Api, unique: str) -> None:
     too_long = sign_up(api, username, password="a1" * 129)
     assert codes(too_long) == {("PASSWORD_TOO_LONG", None)}
     assert {v["field"] for v in too_long["violations"]} == {"password"}
+
+
+def test_input_cognito_could_never_hold_is_answered_like_a_wrong_guess(api: Api, unique: str) -> None:
+    username = f"odd-{unique}@shop.example"
+    assert confirm(api, username, "")["code"] == "CODE_MISMATCH"
+    assert confirm(api, username, "12 34")["code"] == "CODE_MISMATCH"
+    assert confirm(api, "", "123456")["code"] == "CODE_MISMATCH"
+    assert sign_in(api, "has space@shop.example")["code"] == "NOT_AUTHORIZED"
+    assert sign_in(api, username, "")["code"] == "NOT_AUTHORIZED"
+    assert resend(api, "x" * 200)["__typename"] == "ResendConfirmationCodeSuccess"
+
+
+def test_a_password_reset_by_an_administrator_must_be_reset_first(embedded_api: Api, unique: str) -> None:
+    username = f"reset-{unique}@shop.example"
+    sign_up(embedded_api, username)
+    confirm(embedded_api, username, embedded_api.last_code("shop", username))
+    # The administrator acts on the pool directly, as an operator would with the AWS console.
+    cognito = boto3.client("cognito-idp", region_name="us-east-1")
+    pools = [p["Id"] for p in cognito.list_user_pools(MaxResults=60)["UserPools"] if p["Name"] == "regapi-shop"]
+    for pool_id in pools:
+        with contextlib.suppress(cognito.exceptions.UserNotFoundException):
+            cognito.admin_reset_user_password(UserPoolId=pool_id, Username=username)
+    result = sign_in(embedded_api, username)
+    assert (result["__typename"], result["code"]) == ("RegistrationError", "PASSWORD_RESET_REQUIRED")

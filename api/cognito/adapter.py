@@ -19,7 +19,7 @@ from typing import Any
 import anyio.to_thread
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
 from api.cognito.port import (
     AuthResult,
@@ -50,8 +50,10 @@ ERRORS: Mapping[str, ProviderErrorCode] = {
     "InvalidPasswordException": ProviderErrorCode.INVALID_PASSWORD,
     "InvalidParameterException": ProviderErrorCode.INVALID_PARAMETER,
     "TooManyFailedAttemptsException": ProviderErrorCode.TOO_MANY_ATTEMPTS,
-    "TooManyRequestsException": ProviderErrorCode.TOO_MANY_ATTEMPTS,
-    "LimitExceededException": ProviderErrorCode.TOO_MANY_ATTEMPTS,
+    # A request-rate quota of the account, not something the user did: the service is busy.
+    "TooManyRequestsException": ProviderErrorCode.UNAVAILABLE,
+    "LimitExceededException": ProviderErrorCode.UNAVAILABLE,
+    "PasswordResetRequiredException": ProviderErrorCode.PASSWORD_RESET_REQUIRED,
     "CodeDeliveryFailureException": ProviderErrorCode.UNAVAILABLE,
     "InternalErrorException": ProviderErrorCode.UNAVAILABLE,
     "ServiceUnavailable": ProviderErrorCode.UNAVAILABLE,
@@ -63,6 +65,11 @@ MESSAGE_RULES: Sequence[tuple[str, str, ProviderErrorCode]] = (
     ("NotAuthorizedException", "Invalid session", ProviderErrorCode.INVALID_SESSION),
     ("NotAuthorizedException", "User cannot be confirmed", ProviderErrorCode.ALREADY_CONFIRMED),
     ("InvalidParameterException", "already confirmed", ProviderErrorCode.ALREADY_CONFIRMED),
+    ("InvalidParameterException", "Can't resend confirmation code", ProviderErrorCode.ALREADY_CONFIRMED),
+    ("LimitExceededException", "Attempt limit exceeded", ProviderErrorCode.TOO_MANY_ATTEMPTS),
+    # A wrong or missing client secret is regapi's configuration, never the user's credentials.
+    ("NotAuthorizedException", "secret hash", ProviderErrorCode.MISCONFIGURED),
+    ("NotAuthorizedException", "configured for secret", ProviderErrorCode.MISCONFIGURED),
 )
 
 
@@ -71,8 +78,8 @@ def translate(error: ClientError) -> ProviderError:
     message = error.response.get("Error", {}).get("Message", "")
     for rule_name, fragment, code in MESSAGE_RULES:
         if name == rule_name and fragment in message:
-            return ProviderError(code, message)
-    return ProviderError(ERRORS.get(name, ProviderErrorCode.UNEXPECTED), message)
+            return ProviderError(code)
+    return ProviderError(ERRORS.get(name, ProviderErrorCode.UNEXPECTED))
 
 
 def create_client(region: str, endpoint_url: str | None = None) -> Any:
@@ -101,7 +108,6 @@ def _delivery(details: Mapping[str, str] | None) -> CodeDeliveryDetails | None:
     return CodeDeliveryDetails(
         medium=details.get("DeliveryMedium", "EMAIL"),
         destination=details.get("Destination", ""),
-        attribute=details.get("AttributeName"),
     )
 
 
@@ -118,6 +124,9 @@ class CognitoAdapter:
             error = translate(exc)
             log.info("cognito %s refused: %s", operation, error.code.value)
             raise error from None
+        except ParamValidationError:
+            # botocore refused the input before sending it (an empty code, say): the caller's input.
+            raise ProviderError(ProviderErrorCode.INVALID_PARAMETER) from None
         except BotoCoreError as exc:
             log.warning("cognito %s unreachable: %s", operation, type(exc).__name__)
             raise ProviderError(ProviderErrorCode.UNAVAILABLE) from None
@@ -241,4 +250,5 @@ class CognitoAdapter:
                 user_attributes=json.loads(params.get("userAttributes") or "{}"),
             )
         # MFA and custom challenges are not part of regapi's flows yet: refuse loudly, never pass them on.
-        raise ProviderError(ProviderErrorCode.UNEXPECTED, f"unsupported challenge {challenge}")
+        log.error("cognito answered with an unsupported challenge: %s", challenge)
+        raise ProviderError(ProviderErrorCode.UNEXPECTED)

@@ -38,6 +38,8 @@ class ProviderErrorCode(StrEnum):
     INVALID_PARAMETER = "INVALID_PARAMETER"
     INVALID_SESSION = "INVALID_SESSION"
     TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
+    PASSWORD_RESET_REQUIRED = "PASSWORD_RESET_REQUIRED"
+    MISCONFIGURED = "MISCONFIGURED"
     UNAVAILABLE = "UNAVAILABLE"
     UNEXPECTED = "UNEXPECTED"
 
@@ -45,13 +47,12 @@ class ProviderErrorCode(StrEnum):
 class ProviderError(Exception):
     """An expected refusal from the provider, already translated to a stable code.
 
-    The message is the provider's and may name the user: log the code, never show the message.
+    The provider's message is not kept: it may name the user, and the code says what a caller needs.
     """
 
-    def __init__(self, code: ProviderErrorCode, message: str = "") -> None:
+    def __init__(self, code: ProviderErrorCode) -> None:
         super().__init__(code.value)
         self.code = code
-        self.provider_message = message
 
 
 def mask_destination(value: str) -> str:
@@ -66,7 +67,6 @@ def mask_destination(value: str) -> str:
 class CodeDeliveryDetails:
     medium: str  # EMAIL | SMS
     destination: str  # masked by the provider
-    attribute: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

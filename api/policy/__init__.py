@@ -3,8 +3,8 @@
 from api.policy.decision import Decision, Violation, ViolationCode
 from api.policy.engine import evaluate
 from api.policy.loader import PolicyError, PolicyLoadError, load_directory, load_policy
-from api.policy.model import Operation, Policy, TenantPolicy, UsernameKind
-from api.policy.username import normalize_username
+from api.policy.model import Operation, Policy, TenantPolicy
+from api.policy.username import is_valid_username, normalize_username
 
 __all__ = [
     "Decision",
@@ -13,10 +13,10 @@ __all__ = [
     "PolicyError",
     "PolicyLoadError",
     "TenantPolicy",
-    "UsernameKind",
     "Violation",
     "ViolationCode",
     "evaluate",
+    "is_valid_username",
     "load_directory",
     "load_policy",
     "normalize_username",

@@ -7,16 +7,13 @@ violation it finds, not the first, so a form can mark all its fields at once.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from api.policy.decision import Decision, Violation, ViolationCode
 from api.policy.model import RESERVED_ATTRIBUTES, Operation, TenantPolicy
 from api.policy.rules import check_password, check_value, domain_allowed, is_email
-from api.policy.username import normalize_username
-
-MAX_USERNAME_LENGTH = 128  # Cognito's limit
+from api.policy.username import MAX_USERNAME_LENGTH, is_valid_username, normalize_username
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,14 +96,8 @@ def _violations(tenant_policy: TenantPolicy, request: PolicyRequest) -> Iterable
         yield from check_password(policy.password, request.password, field_name)
 
 
-def _username_characters_ok(username: str) -> bool:
-    # Cognito's Username pattern is [\p{L}\p{M}\p{S}\p{N}\p{P}]+: letters, marks, symbols, numbers and
-    # punctuation. Spaces, control and invisible format characters (zero-width, bidi overrides) are out.
-    return 0 < len(username) <= MAX_USERNAME_LENGTH and all(unicodedata.category(c)[0] in "LMSNP" for c in username)
-
-
 def _check_username(tenant_policy: TenantPolicy, username: str) -> Iterable[Violation]:
-    if not _username_characters_ok(username):
+    if not is_valid_username(username):
         yield Violation(
             ViolationCode.USERNAME_INVALID,
             "username",

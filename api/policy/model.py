@@ -26,11 +26,6 @@ class Operation(StrEnum):
     FIRST_SIGN_IN = "first_sign_in"
 
 
-class UsernameKind(StrEnum):
-    EMAIL = "email"
-    USERNAME = "username"
-
-
 OperationName = Literal["invite", "sign_up", "first_sign_in"]
 CharClass = Literal["lowercase", "uppercase", "digits", "symbols"]
 AttributeFormat = Literal["email", "phone_number", "url", "date", "integer"]
@@ -87,10 +82,6 @@ class RegistrationConfig(_Section):
 class UsernameConfig(_Section):
     kind: Literal["email", "username"] = "username"
     case_sensitive: StrictBool = False
-
-    @property
-    def username_kind(self) -> UsernameKind:
-        return UsernameKind(self.kind)
 
 
 class PasswordConfig(_Section):

@@ -22,3 +22,15 @@ def normalize_username(policy: Policy, raw: str) -> str:
         if at:
             value = f"{local}@{domain.lower()}"
     return value
+
+
+MAX_USERNAME_LENGTH = 128  # Cognito's limit
+
+
+def is_valid_username(username: str) -> bool:
+    r"""Whether Cognito could hold this username at all.
+
+    Cognito's Username pattern is [\p{L}\p{M}\p{S}\p{N}\p{P}]+: letters, marks, symbols, numbers and
+    punctuation. Spaces, control and invisible format characters (zero-width, bidi overrides) are out.
+    """
+    return 0 < len(username) <= MAX_USERNAME_LENGTH and all(unicodedata.category(c)[0] in "LMSNP" for c in username)

@@ -11,10 +11,9 @@ Attributes = tuple[tuple[str, str], ...]
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """Who is asking: the Authorization header (admin operations) and the client's address."""
+    """Who is asking: the Authorization header, which admin operations check."""
 
     authorization: str | None = field(default=None, repr=False)
-    address: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,14 +7,12 @@ which is also where user-existence errors are hidden when the tenant asks for it
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 
 from api.cognito.port import (
-    CodeDeliveryDetails,
     IdentityProvider,
     NewPasswordChallenge,
     PoolBinding,
@@ -22,7 +20,7 @@ from api.cognito.port import (
     ProviderErrorCode,
     mask_destination,
 )
-from api.policy import Decision, Operation, TenantPolicy, evaluate, normalize_username
+from api.policy import Decision, Operation, TenantPolicy, evaluate, is_valid_username, normalize_username
 from api.policy.engine import PolicyRequest
 from api.registration import requests as rq
 from api.registration.credentials import api_key_name, bearer_token
@@ -51,8 +49,18 @@ from api.registration.sessions import SessionSealer
 audit = logging.getLogger("regapi.audit")
 log = logging.getLogger("regapi.registration")
 
-WRONG_CREDENTIALS = "Incorrect username or password."
-WRONG_CODE = "Invalid verification code provided, please try again."
+MAX_CODE_LENGTH = 2048  # Cognito's limit for ConfirmationCode
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+WRONG_CREDENTIALS = Failure(ErrorCode.NOT_AUTHORIZED, "Incorrect username or password.")
+WRONG_CODE = Failure(ErrorCode.CODE_MISMATCH, "Invalid verification code provided, please try again.", "code")
+NO_SUCH_USER = Failure(ErrorCode.USER_NOT_FOUND, "No such user.", "username")
+ALREADY_CONFIRMED = Failure(ErrorCode.ALREADY_CONFIRMED, "This user is not waiting for a code.", "username")
+USERNAME_TAKEN = Failure(ErrorCode.USERNAME_EXISTS, "A user with this username exists already.", "username")
+INVALID_SESSION = Failure(ErrorCode.INVALID_SESSION, "The session is invalid or has expired; sign in again.", "session")
+# Refusals that mean "this user is unknown here", which a tenant that hides existence answers like a wrong
+# code or password.
+EXISTENCE = frozenset({ProviderErrorCode.USER_NOT_FOUND, ProviderErrorCode.ALREADY_CONFIRMED})
 
 
 class UnexpectedProviderError(RuntimeError):
@@ -63,18 +71,43 @@ def _failure_for(error: ProviderError) -> Failure:
     """Refusals whose meaning is the same in every use case."""
     match error.code:
         case ProviderErrorCode.TOO_MANY_ATTEMPTS:
-            # Cognito does not say for how long; 15 minutes is its usual lockout, so waiting that long works.
+            # Cognito does not say for how long it locks; 15 minutes is the embedded Cognito's lockout.
             return Failure(ErrorCode.TOO_MANY_ATTEMPTS, "Too many attempts; try again later.", retry_after_seconds=900)
         case ProviderErrorCode.UNAVAILABLE:
-            return Failure(ErrorCode.SERVICE_UNAVAILABLE, "The identity service is unavailable; try again shortly.")
+            return Failure(
+                ErrorCode.SERVICE_UNAVAILABLE,
+                "The identity service is unavailable; try again shortly.",
+                retry_after_seconds=5,
+            )
         case ProviderErrorCode.INVALID_PASSWORD:
             return Failure(ErrorCode.INVALID_PASSWORD, "The identity service refused this password.", "password")
         case ProviderErrorCode.SELF_SIGNUP_DISABLED:
             return Failure(ErrorCode.SELF_SIGNUP_DISABLED, "Self sign-up is disabled for this user pool.")
-    # Anything else (InvalidParameter on what the policy allowed, say) means the policy and the pool
-    # disagree: an operator's problem, not the caller's, so it is masked and logged.
+        case ProviderErrorCode.PASSWORD_RESET_REQUIRED:
+            return Failure(
+                ErrorCode.PASSWORD_RESET_REQUIRED, "An administrator reset this password; reset it to go on."
+            )
+    # Anything else (a wrong client secret, InvalidParameter on what the policy allowed) means the
+    # configuration and the pool disagree: an operator's problem, not the caller's, so it is masked.
     log.error("identity provider refused unexpectedly: %s", error.code.value)
     raise UnexpectedProviderError(error.code.value) from error
+
+
+def _plausible_code(code: str) -> bool:
+    return 0 < len(code) <= MAX_CODE_LENGTH and not any(c.isspace() for c in code)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A request's tenant, its pool, and the username as the tenant spells it."""
+
+    policy: TenantPolicy
+    pool: PoolBinding
+    username: str
+
+    @property
+    def hides_existence(self) -> bool:
+        return self.policy.policy.registration.prevent_user_existence_errors
 
 
 class RegistrationService:
@@ -92,11 +125,12 @@ class RegistrationService:
 
     # ------------------------------------------------------------ helpers
 
-    def _tenant(self, tenant: str) -> tuple[TenantPolicy, PoolBinding] | Failure:
+    def _target(self, tenant: str, username: str) -> Target | Failure:
         policy = self._policies.get(tenant)
         if policy is None:
             return Failure(ErrorCode.TENANT_NOT_FOUND, f"No tenant named {tenant!r}.", "tenant")
-        return policy, self._pools[policy.policy.cognito.user_pool]
+        pool = self._pools[policy.policy.cognito.user_pool]
+        return Target(policy, pool, normalize_username(policy.policy, username))
 
     def _decide(self, policy: TenantPolicy, request: PolicyRequest) -> Decision:
         decision = evaluate(policy, request)
@@ -120,145 +154,143 @@ class RegistrationService:
         audit.info("admin tenant=%s key=%s", policy.tenant, name)
         return None
 
-    def _fake_destination(self, policy: TenantPolicy, username: str) -> str:
-        """A stable, plausible masked address for a user that may not exist."""
-        if policy.policy.username.kind == "email":
-            return mask_destination(username)
-        digest = hmac.new(policy.revision.encode(), username.encode(), hashlib.sha256).hexdigest()
-        letters = "abcdefghijklmnopqrstuvwxyz"
-        return f"{letters[int(digest[:2], 16) % 26]}***@{letters[int(digest[2:4], 16) % 26]}***"
-
-    def _delivery(self, policy: TenantPolicy, username: str, details: CodeDeliveryDetails | None) -> Delivery:
-        # With e-mail usernames regapi masks the address itself, so a new and an existing user get
-        # byte-identical answers whatever Cognito returned.
-        if policy.policy.username.kind == "email" or details is None:
-            return Delivery("EMAIL", self._fake_destination(policy, username))
-        return Delivery(details.medium, details.destination)
+    def _hidden_destination(self, target: Target) -> Delivery:
+        """Where a code "went", computed from the username alone, so it is the same whether the user
+        exists, is pending or is confirmed. E-mail usernames are their own address; for plain usernames
+        the letters come from a server-keyed digest, which a client cannot compute to tell the cases apart."""
+        if target.policy.policy.username.kind == "email":
+            return Delivery("EMAIL", mask_destination(target.username))
+        digest = self._sealer.fingerprint(f"{target.policy.tenant}\0{target.username}")
+        return Delivery("EMAIL", f"{LETTERS[digest[0] % 26]}***@{LETTERS[digest[1] % 26]}***")
 
     # ------------------------------------------------------------ public queries
 
     def form(self, request: rq.FormRequest) -> Form | Failure:
-        found = self._tenant(request.tenant)
-        if isinstance(found, Failure):
-            return found
-        return build_form(found[0], request.operation)
+        policy = self._policies.get(request.tenant)
+        if policy is None:
+            return Failure(ErrorCode.TENANT_NOT_FOUND, f"No tenant named {request.tenant!r}.", "tenant")
+        return build_form(policy, request.operation)
 
     # ------------------------------------------------------------ admin path
 
     async def invite_user(self, request: rq.InviteUser, caller: rq.Caller) -> InviteOutcome:
-        found = self._tenant(request.tenant)
-        if isinstance(found, Failure):
-            return found
-        policy, pool = found
-        if refused := self._admin(policy, caller):
+        target = self._target(request.tenant, request.username)
+        if isinstance(target, Failure):
+            return target
+        if refused := self._admin(target.policy, caller):
             return refused
-        username = normalize_username(policy.policy, request.username)
-        decision = self._decide(policy, PolicyRequest(Operation.INVITE, username, request.attributes))
+        decision = self._decide(target.policy, PolicyRequest(Operation.INVITE, target.username, request.attributes))
         if not decision.allowed:
             return Denied(decision)
         attributes = dict(request.attributes)
-        if policy.policy.username.kind == "email":
-            attributes["email"] = username
+        if target.policy.policy.username.kind == "email":
+            attributes["email"] = target.username
         if "email" in attributes:
             # The administrator vouches for the address (the seed documents' admin pattern).
             attributes["email_verified"] = "true"
         try:
-            created = await self._provider.admin_create_user(pool, username, attributes, tenant=policy.tenant)
+            created = await self._provider.admin_create_user(
+                target.pool, target.username, attributes, tenant=target.policy.tenant
+            )
         except ProviderError as error:
             if error.code is ProviderErrorCode.USERNAME_EXISTS:
-                return Failure(ErrorCode.USERNAME_EXISTS, "A user with this username exists already.", "username")
+                return USERNAME_TAKEN  # the admin path may know: the caller holds the tenant's key
             return _failure_for(error)
-        validity = timedelta(days=policy.policy.registration.temporary_password_validity_days)
+        validity = timedelta(days=target.policy.policy.registration.temporary_password_validity_days)
         return Invited(created.username, created.status, created.created_at + validity)
 
     # ------------------------------------------------------------ self-service path
 
     async def sign_up(self, request: rq.SignUp) -> SignUpOutcome:
-        found = self._tenant(request.tenant)
-        if isinstance(found, Failure):
-            return found
-        policy, pool = found
-        username = normalize_username(policy.policy, request.username)
+        target = self._target(request.tenant, request.username)
+        if isinstance(target, Failure):
+            return target
         decision = self._decide(
-            policy, PolicyRequest(Operation.SIGN_UP, username, request.attributes, password=request.password)
+            target.policy,
+            PolicyRequest(Operation.SIGN_UP, target.username, request.attributes, password=request.password),
         )
         if not decision.allowed:
             return Denied(decision)
         attributes = dict(request.attributes)
-        if policy.policy.username.kind == "email":
-            attributes["email"] = username
+        if target.policy.policy.username.kind == "email":
+            attributes["email"] = target.username
+        # Masked from what the caller sent, not from Cognito's answer: a new and a taken username get the
+        # same bytes back.
+        sent_to = Delivery("EMAIL", mask_destination(attributes["email"])) if "email" in attributes else None
         try:
-            result = await self._provider.sign_up(pool, username, request.password, attributes, tenant=policy.tenant)
+            result = await self._provider.sign_up(
+                target.pool, target.username, request.password, attributes, tenant=target.policy.tenant
+            )
         except ProviderError as error:
             if error.code is ProviderErrorCode.USERNAME_EXISTS:
-                if policy.policy.registration.prevent_user_existence_errors:
-                    # The same answer a new user gets: whether the name is taken is not the caller's to know.
-                    return SignedUp("CONFIRM_SIGN_UP", self._delivery(policy, username, None))
-                return Failure(ErrorCode.USERNAME_EXISTS, "A user with this username exists already.", "username")
+                return SignedUp("CONFIRM_SIGN_UP", sent_to) if target.hides_existence else USERNAME_TAKEN
             return _failure_for(error)
         if result.user_confirmed:
             return SignedUp("DONE", None)
-        return SignedUp("CONFIRM_SIGN_UP", self._delivery(policy, username, result.delivery))
+        return SignedUp("CONFIRM_SIGN_UP", sent_to)
 
     async def confirm_sign_up(self, request: rq.ConfirmSignUp) -> ConfirmOutcome:
-        found = self._tenant(request.tenant)
-        if isinstance(found, Failure):
-            return found
-        policy, pool = found
-        username = normalize_username(policy.policy, request.username)
+        target = self._target(request.tenant, request.username)
+        if isinstance(target, Failure):
+            return target
+        if not _plausible_code(request.code):
+            return WRONG_CODE
+        if not is_valid_username(target.username):
+            return WRONG_CODE if target.hides_existence else NO_SUCH_USER
         try:
-            await self._provider.confirm_sign_up(pool, username, request.code, tenant=policy.tenant)
+            await self._provider.confirm_sign_up(
+                target.pool, target.username, request.code, tenant=target.policy.tenant
+            )
         except ProviderError as error:
-            hide = policy.policy.registration.prevent_user_existence_errors
             match error.code:
                 case ProviderErrorCode.CODE_MISMATCH:
-                    return Failure(ErrorCode.CODE_MISMATCH, WRONG_CODE, "code")
+                    return WRONG_CODE
                 case ProviderErrorCode.CODE_EXPIRED:
                     return Failure(ErrorCode.CODE_EXPIRED, "The code has expired; request a new one.", "code")
-                case (
-                    ProviderErrorCode.USER_NOT_FOUND
-                    | ProviderErrorCode.ALREADY_CONFIRMED
-                    | (ProviderErrorCode.NOT_AUTHORIZED)
-                ) if hide:
-                    return Failure(ErrorCode.CODE_MISMATCH, WRONG_CODE, "code")
+                case code if code in EXISTENCE and target.hides_existence:
+                    return WRONG_CODE
                 case ProviderErrorCode.USER_NOT_FOUND:
-                    return Failure(ErrorCode.USER_NOT_FOUND, "No such user.", "username")
-                case ProviderErrorCode.ALREADY_CONFIRMED | ProviderErrorCode.NOT_AUTHORIZED:
-                    return Failure(ErrorCode.ALREADY_CONFIRMED, "This user is confirmed already.", "username")
+                    return NO_SUCH_USER
+                case ProviderErrorCode.ALREADY_CONFIRMED:
+                    return ALREADY_CONFIRMED
             return _failure_for(error)
         return Confirmed("CONFIRMED")
 
     async def resend_confirmation_code(self, request: rq.ResendConfirmationCode) -> ResendOutcome:
-        found = self._tenant(request.tenant)
-        if isinstance(found, Failure):
-            return found
-        policy, pool = found
-        username = normalize_username(policy.policy, request.username)
+        target = self._target(request.tenant, request.username)
+        if isinstance(target, Failure):
+            return target
+        if not is_valid_username(target.username):
+            return CodeResent(self._hidden_destination(target)) if target.hides_existence else NO_SUCH_USER
         try:
-            details = await self._provider.resend_confirmation_code(pool, username, tenant=policy.tenant)
+            details = await self._provider.resend_confirmation_code(
+                target.pool, target.username, tenant=target.policy.tenant
+            )
         except ProviderError as error:
-            hidden = {ProviderErrorCode.USER_NOT_FOUND, ProviderErrorCode.ALREADY_CONFIRMED}
-            if error.code in hidden and policy.policy.registration.prevent_user_existence_errors:
-                return CodeResent(self._delivery(policy, username, None))
-            if error.code is ProviderErrorCode.USER_NOT_FOUND:
-                return Failure(ErrorCode.USER_NOT_FOUND, "No such user.", "username")
-            if error.code is ProviderErrorCode.ALREADY_CONFIRMED:
-                return Failure(ErrorCode.ALREADY_CONFIRMED, "This user is confirmed already.", "username")
+            match error.code:
+                case code if code in EXISTENCE and target.hides_existence:
+                    return CodeResent(self._hidden_destination(target))
+                case ProviderErrorCode.USER_NOT_FOUND:
+                    return NO_SUCH_USER
+                case ProviderErrorCode.ALREADY_CONFIRMED:
+                    return ALREADY_CONFIRMED
             return _failure_for(error)
-        return CodeResent(self._delivery(policy, username, details))
+        if target.hides_existence or details is None:
+            return CodeResent(self._hidden_destination(target))
+        return CodeResent(Delivery(details.medium, details.destination))
 
     async def sign_in(self, request: rq.SignIn) -> SignInOutcome:
-        found = self._tenant(request.tenant)
-        if isinstance(found, Failure):
-            return found
-        policy, pool = found
-        username = normalize_username(policy.policy, request.username)
+        target = self._target(request.tenant, request.username)
+        if isinstance(target, Failure):
+            return target
+        if not is_valid_username(target.username) or not request.password:
+            return WRONG_CREDENTIALS
         try:
-            result = await self._provider.initiate_auth(pool, username, request.password)
+            result = await self._provider.initiate_auth(target.pool, target.username, request.password)
         except ProviderError as error:
             match error.code:
                 case ProviderErrorCode.NOT_AUTHORIZED | ProviderErrorCode.USER_NOT_FOUND:
-                    return Failure(ErrorCode.NOT_AUTHORIZED, WRONG_CREDENTIALS)
+                    return WRONG_CREDENTIALS
                 case ProviderErrorCode.INVITATION_EXPIRED:
                     return Failure(
                         ErrorCode.INVITATION_EXPIRED,
@@ -270,30 +302,26 @@ class RegistrationService:
         if isinstance(result, NewPasswordChallenge):
             current = dict(result.user_attributes)
             form = build_form(
-                policy, Operation.FIRST_SIGN_IN, current=current, pool_required=result.required_attributes
+                target.policy, Operation.FIRST_SIGN_IN, current=current, pool_required=result.required_attributes
             )
             session = self._sealer.seal(
-                policy.tenant, username, result.session, current.keys(), result.required_attributes
+                target.policy.tenant, target.username, result.session, current.keys(), result.required_attributes
             )
             return PasswordChangeRequired(session, form)
         return SignedIn(result)
 
     async def respond_to_new_password_challenge(self, request: rq.RespondToNewPasswordChallenge) -> ChallengeOutcome:
-        found = self._tenant(request.tenant)
-        if isinstance(found, Failure):
-            return found
-        policy, pool = found
-        username = normalize_username(policy.policy, request.username)
-        sealed = self._sealer.open(request.session, policy.tenant, username)
+        target = self._target(request.tenant, request.username)
+        if isinstance(target, Failure):
+            return target
+        sealed = self._sealer.open(request.session, target.policy.tenant, target.username)
         if sealed is None:
-            return Failure(
-                ErrorCode.INVALID_SESSION, "The session is invalid or has expired; sign in again.", "session"
-            )
+            return INVALID_SESSION
         decision = self._decide(
-            policy,
+            target.policy,
             PolicyRequest(
                 Operation.FIRST_SIGN_IN,
-                username,
+                target.username,
                 request.attributes,
                 password=request.new_password,
                 existing_attributes=sealed.existing_attributes,
@@ -304,13 +332,11 @@ class RegistrationService:
             return Denied(decision)
         try:
             result = await self._provider.respond_to_new_password_challenge(
-                pool, username, sealed.cognito_session, request.new_password, request.attributes
+                target.pool, target.username, sealed.cognito_session, request.new_password, request.attributes
             )
         except ProviderError as error:
             if error.code in {ProviderErrorCode.INVALID_SESSION, ProviderErrorCode.NOT_AUTHORIZED}:
-                return Failure(
-                    ErrorCode.INVALID_SESSION, "The session is invalid or has expired; sign in again.", "session"
-                )
+                return INVALID_SESSION
             if error.code is ProviderErrorCode.INVALID_PASSWORD:
                 return Failure(ErrorCode.INVALID_PASSWORD, "The identity service refused this password.", "newPassword")
             return _failure_for(error)

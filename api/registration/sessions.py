@@ -1,9 +1,9 @@
 """Challenge sessions handed to clients, sealed to the tenant and user they were issued for.
 
-Cognito's own session would let a client answer the challenge of one user with another's username
-(moto does not even check). regapi wraps it with an HMAC over (tenant, username, session, and the
-attributes the user already had), so a session only ever completes the sign-in it was issued for, and
-the first-login rules can be checked without another round trip to Cognito.
+Cognito binds its session to a user of the pool, but knows nothing of tenants, and an emulator may not
+bind it at all. regapi wraps it with an HMAC over (tenant, username, session, and the attributes the user
+already had), so a session only ever completes the sign-in it was issued for, in the tenant it was
+issued by, and the first-login rules can be checked without another round trip to Cognito.
 """
 
 from __future__ import annotations
@@ -43,6 +43,10 @@ class SessionSealer:
 
     def _mac(self, payload: bytes) -> bytes:
         return hmac.new(self._key, payload, hashlib.sha256).digest()
+
+    def fingerprint(self, text: str) -> bytes:
+        """A keyed digest of `text`: stable for this server, unguessable for clients."""
+        return self._mac(b"fingerprint:" + text.encode())
 
     def seal(
         self, tenant: str, username: str, cognito_session: str, existing: Iterable[str], pool_required: Iterable[str]

@@ -93,9 +93,7 @@ def form(value: Form) -> t.RegistrationForm:
     )
 
 
-def delivery(value: Delivery | None) -> t.CodeDelivery | None:
-    if value is None:
-        return None
+def delivery(value: Delivery) -> t.CodeDelivery:
     return t.CodeDelivery(medium=t.DeliveryMedium(value.medium), destination=value.destination)
 
 
@@ -124,7 +122,8 @@ def invited(value: Invited | Denied | Failure) -> t.InviteUserSuccess | Refusal:
 
 def signed_up(value: SignedUp | Denied | Failure) -> t.SignUpSuccess | Refusal:
     if isinstance(value, SignedUp):
-        return t.SignUpSuccess(next_step=t.SignUpStep(value.next_step), code_delivery=delivery(value.delivery))
+        sent = delivery(value.delivery) if value.delivery is not None else None
+        return t.SignUpSuccess(next_step=t.SignUpStep(value.next_step), code_delivery=sent)
     return refusal(value)
 
 
@@ -136,9 +135,7 @@ def confirmed(value: Confirmed | Denied | Failure) -> t.ConfirmSignUpSuccess | R
 
 def resent(value: CodeResent | Denied | Failure) -> t.ResendConfirmationCodeSuccess | Refusal:
     if isinstance(value, CodeResent):
-        sent = delivery(value.delivery)
-        assert sent is not None  # noqa: S101 - CodeResent always carries a delivery
-        return t.ResendConfirmationCodeSuccess(code_delivery=sent)
+        return t.ResendConfirmationCodeSuccess(code_delivery=delivery(value.delivery))
     return refusal(value)
 
 

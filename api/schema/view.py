@@ -19,8 +19,4 @@ class GraphQLView(GraphQL[Context, None]):
         self._service = service
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
-        client = request.client
-        return Context(
-            service=self._service,
-            caller=Caller(authorization=request.headers.get("authorization"), address=client.host if client else None),
-        )
+        return Context(service=self._service, caller=Caller(authorization=request.headers.get("authorization")))

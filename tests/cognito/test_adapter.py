@@ -31,7 +31,13 @@ def test_error_table() -> None:
         ("NotAuthorizedException", "Invalid session for the user."): ProviderErrorCode.INVALID_SESSION,
         ("CodeMismatchException", ""): ProviderErrorCode.CODE_MISMATCH,
         ("ExpiredCodeException", ""): ProviderErrorCode.CODE_EXPIRED,
-        ("LimitExceededException", ""): ProviderErrorCode.TOO_MANY_ATTEMPTS,
+        ("LimitExceededException", "Attempt limit exceeded, please try after some time."): (
+            ProviderErrorCode.TOO_MANY_ATTEMPTS
+        ),
+        ("LimitExceededException", "Rate exceeded"): ProviderErrorCode.UNAVAILABLE,
+        ("TooManyRequestsException", ""): ProviderErrorCode.UNAVAILABLE,
+        ("NotAuthorizedException", "Unable to verify secret hash for client abc"): ProviderErrorCode.MISCONFIGURED,
+        ("PasswordResetRequiredException", ""): ProviderErrorCode.PASSWORD_RESET_REQUIRED,
         ("UsernameExistsException", ""): ProviderErrorCode.USERNAME_EXISTS,
         ("InvalidParameterException", "User is already confirmed."): ProviderErrorCode.ALREADY_CONFIRMED,
         ("SomethingNewException", ""): ProviderErrorCode.UNEXPECTED,

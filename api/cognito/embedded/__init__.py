@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from api.clock import Clock, SystemClock
 from api.cognito.adapter import create_client
 from api.cognito.embedded import fidelity
 from api.cognito.embedded.outbox import Outbox, OutboxMessage
-from api.cognito.embedded.provision import client_parameters, pool_parameters
 from api.cognito.embedded.state import REGISTRY
 from api.cognito.port import PoolBinding
-from api.policy.model import Policy
 
 REGION = "us-east-1"
 
@@ -46,17 +44,14 @@ class EmbeddedCognito:
         """Let this Cognito's clock and outbox govern a pool (provisioned here, or created with boto3)."""
         REGISTRY.attach(pool_id, self.clock, self.outbox)
 
-    def provision(self, pools: Mapping[str, Sequence[Policy]]) -> dict[str, PoolBinding]:
-        """One user pool and app client per logical pool name."""
-        bindings = {}
-        for name, policies in pools.items():
-            pool_id = self.client.create_user_pool(**pool_parameters(name, policies))["UserPool"]["Id"]
-            self.attach(pool_id)
-            client = self.client.create_user_pool_client(**client_parameters(pool_id, policies))["UserPoolClient"]
-            bindings[name] = PoolBinding(
-                name=name, user_pool_id=pool_id, client_id=client["ClientId"], client_secret=client.get("ClientSecret")
-            )
-        return bindings
+    def create_pool(self, pool: Mapping[str, Any], client: Mapping[str, Any], name: str) -> PoolBinding:
+        """A user pool and its app client, from CreateUserPool and CreateUserPoolClient parameters."""
+        pool_id = self.client.create_user_pool(**pool)["UserPool"]["Id"]
+        self.attach(pool_id)
+        created = self.client.create_user_pool_client(UserPoolId=pool_id, **client)["UserPoolClient"]
+        return PoolBinding(
+            name=name, user_pool_id=pool_id, client_id=created["ClientId"], client_secret=created.get("ClientSecret")
+        )
 
 
 __all__ = ["EmbeddedCognito", "Outbox", "OutboxMessage"]

@@ -234,8 +234,9 @@ def confirm_sign_up(self: CognitoIdpResponse) -> ActionResult:
         if _prevents_existence_errors(pool, client_id):
             raise CodeMismatchException("Invalid verification code provided, please try again.")
         raise UserNotFoundError("Username/client id combination not found.")
-    if user.status == UserStatus.CONFIRMED:
-        raise NotAuthorizedError("User cannot be confirmed. Current status is CONFIRMED")
+    if user.status != UserStatus.UNCONFIRMED:
+        # Only a user who signed up waits for a code: an invited user must answer the challenge instead.
+        raise NotAuthorizedError(f"User cannot be confirmed. Current status is {UserStatus(user.status).value}")
     now = rules.clock.now()
     with rules.lock:
         issued = rules.codes.get(user.username)
@@ -277,6 +278,8 @@ def resend_confirmation_code(self: CognitoIdpResponse) -> ActionResult:
         raise UserNotFoundError("Username/client id combination not found.")
     if user.status == UserStatus.CONFIRMED:
         raise InvalidParameterException("User is already confirmed.")
+    if user.status != UserStatus.UNCONFIRMED:
+        raise InvalidParameterException("Can't resend confirmation code for this user")
     delivery = _issue_code(REGISTRY.rules(pool.id), pool, user, _tenant(self))
     return ActionResult({"CodeDeliveryDetails": delivery} if delivery else {})
 
@@ -417,6 +420,18 @@ def _with_challenge_details(pool: CognitoIdpUserPool, username: str, result: dic
     return result
 
 
+class PasswordResetRequiredError(JsonRESTError):
+    def __init__(self) -> None:
+        super().__init__("PasswordResetRequiredException", "Password reset required for the user")
+
+
+def _check_reset_required(pool: CognitoIdpUserPool, username: str) -> None:
+    """After AdminResetUserPassword the user must reset the password before signing in again."""
+    user = pool._get_user(username)
+    if user is not None and user.status == UserStatus.RESET_REQUIRED:
+        raise PasswordResetRequiredError()
+
+
 def _known_user_or_generic_refusal(pool: CognitoIdpUserPool, client_id: str | None, username: str) -> None:
     if pool._get_user(username) is None and client_id in pool.clients and _prevents_existence_errors(pool, client_id):
         raise NotAuthorizedError("Incorrect username or password.")
@@ -431,6 +446,7 @@ def initiate_auth(self: CognitoIdpResponse) -> ActionResult:
     if flow == "USER_PASSWORD_AUTH":
         _check_secret_hash(pool, client_id, username, params.get("SECRET_HASH"))
         _known_user_or_generic_refusal(pool, client_id, username)
+        _check_reset_required(pool, username)
         _check_temporary_password(pool, username, params.get("PASSWORD"))
     result = backend.initiate_auth(client_id, flow, params)
     return ActionResult(_with_challenge_details(pool, username, result))
@@ -446,6 +462,7 @@ def admin_initiate_auth(self: CognitoIdpResponse) -> ActionResult:
     username = params.get("USERNAME", "")
     if flow in ("ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"):
         _known_user_or_generic_refusal(pool, client_id, username)
+        _check_reset_required(pool, username)
         _check_temporary_password(pool, username, params.get("PASSWORD"))
     result = backend.admin_initiate_auth(pool_id, client_id, flow, params)
     return ActionResult(_with_challenge_details(pool, username, result))

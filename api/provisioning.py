@@ -1,8 +1,10 @@
-"""The user pool and app client each logical pool needs, derived from the tenants' policies.
+"""The user pool and app client a logical pool needs, as CreateUserPool and CreateUserPoolClient
+parameters derived from the policies that name it.
 
-Tenants naming the same pool share it, so the pool takes the loosest of their rules and each tenant's
-policy narrows it: self sign-up stays open if any tenant allows it, the password policy is the weakest
-any tenant accepts, an attribute is write-once in the pool only if every tenant says so.
+Used to provision the embedded Cognito at start-up, and by anyone creating pools for regapi on another
+endpoint (the tests do, against `regapi cognito serve`). Written for several policies so that shared
+pools can take the loosest of their rules once tenants are kept apart in a shared pool; until then
+`create_app` refuses shared pools.
 """
 
 from __future__ import annotations
@@ -40,10 +42,10 @@ def pool_parameters(name: str, policies: Sequence[Policy]) -> dict[str, Any]:
     }
 
 
-def client_parameters(pool_id: str, policies: Iterable[Policy]) -> dict[str, Any]:
+def client_parameters(policies: Iterable[Policy]) -> dict[str, Any]:
+    """CreateUserPoolClient parameters, without the UserPoolId the pool's creation returns."""
     policies = list(policies)
     return {
-        "UserPoolId": pool_id,
         "ClientName": "regapi",
         "GenerateSecret": any(p.cognito.client_secret_env for p in policies),
         "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
