@@ -30,6 +30,7 @@ test: $(STAMP)
 
 schema: $(STAMP)
 	$(BIN)/regapi export-schema > schema.graphql
+	$(BIN)/regapi policy schema > policies/policy.schema.json
 
 check: $(STAMP)
 	$(BIN)/regapi policy check policies/

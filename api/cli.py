@@ -60,6 +60,15 @@ def _cognito_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _policy_schema(_: argparse.Namespace) -> int:
+    import json  # noqa: PLC0415
+
+    from api.policy.model import policy_json_schema  # noqa: PLC0415
+
+    sys.stdout.write(json.dumps(policy_json_schema(), indent=2) + "\n")
+    return 0
+
+
 def _export_schema(_: argparse.Namespace) -> int:
     from strawberry.printer import print_schema  # noqa: PLC0415
 
@@ -81,6 +90,8 @@ def parser() -> argparse.ArgumentParser:
     check = policy.add_parser("check", help="validate every policy file of a directory")
     check.add_argument("directory", nargs="?", default="policies")
     check.set_defaults(run=_check)
+    schema = policy.add_parser("schema", help="print the JSON Schema of policy files")
+    schema.set_defaults(run=_policy_schema)
 
     cognito = commands.add_parser("cognito", help="the embedded Cognito").add_subparsers(dest="cognito", required=True)
     standalone = cognito.add_parser("serve", help="serve the embedded Cognito as a Cognito-compatible endpoint")

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
 
@@ -62,32 +62,44 @@ MAX_ATTRIBUTE_LENGTH = 2048
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Attribute docstrings become the JSON Schema's descriptions, which editors show on hover.
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class CognitoConfig(_Section):
     user_pool: Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+    """Logical pool name; the embedded backend creates one pool per name."""
     user_pool_id: StrictStr | None = None
+    """aws backend: the id of the existing user pool."""
     client_id: StrictStr | None = None
+    """aws backend: the id of the app client regapi calls through."""
     client_secret_env: Annotated[StrictStr, Field(pattern=r"^[A-Z_][A-Z0-9_]*$")] | None = None
+    """Name of the environment variable holding the app client's secret (SECRET_HASH is computed from it)."""
 
 
 class RegistrationConfig(_Section):
     self_signup: StrictBool = False
+    """false: admin-invite only (Cognito's AllowAdminCreateUserOnly); true: signUp is open."""
     approval_required: StrictBool = False
+    """true: self sign-ups wait for an administrator's approval (not available in this version)."""
     temporary_password_validity_days: Annotated[StrictInt, Field(ge=1, le=365)] = 7
+    """Days an invitation's temporary password stays valid."""
     prevent_user_existence_errors: StrictBool = True
+    """true: no answer of a public mutation reveals whether a user exists."""
 
 
 class UsernameConfig(_Section):
     kind: Literal["email", "username"] = "username"
+    """email: the username is the e-mail address; username: a plain name."""
     case_sensitive: StrictBool = False
+    """false: Alice and alice are one user."""
 
 
 class PasswordConfig(_Section):
-    # Cognito accepts minimum lengths from 6 to 99.
     min_length: Annotated[StrictInt, Field(ge=6, le=99)] = 8
+    """Minimum length (Cognito accepts 6 to 99)."""
     require: list[CharClass] = Field(default_factory=list)
+    """Character classes a password must contain."""
 
     @field_validator("require")
     @classmethod
@@ -99,15 +111,21 @@ class PasswordConfig(_Section):
 
 class AttributeRule(_Section):
     required: list[OperationName] = Field(default_factory=list)
+    """Operations that must send it (first_sign_in: asked for at the first-login challenge)."""
     mutable: StrictBool = True
-    # None means "every operation that can write it": all three for a mutable attribute, creation only
-    # (invite, sign_up) for a write-once one.
+    """false: write-once, only when the user is created."""
     writable_by: list[OperationName] | None = None
+    """Operations that may set it; default: all for a mutable attribute, invite and sign_up for a write-once one."""
     format: AttributeFormat | None = None
+    """A built-in format the value must have."""
     pattern: StrictStr | None = None
+    """A regular expression the whole value must match."""
     enum: list[StrictStr] | None = None
+    """The only values accepted."""
     min_length: Annotated[StrictInt, Field(ge=0, le=MAX_ATTRIBUTE_LENGTH)] | None = None
+    """Minimum length of the value."""
     max_length: Annotated[StrictInt, Field(ge=1, le=MAX_ATTRIBUTE_LENGTH)] | None = None
+    """Maximum length of the value (Cognito's cap, 2048, applies anyway)."""
 
     @field_validator("pattern")
     @classmethod
@@ -122,28 +140,45 @@ class AttributeRule(_Section):
 
 class EmailDomains(_Section):
     allow: list[StrictStr] | None = None
+    """Only these domains may register (`*.example.com` also matches subdomains)."""
     deny: list[StrictStr] | None = None
+    """These domains may not register."""
 
 
 class ApiKey(_Section):
     name: StrictStr
+    """Who holds the key; logged when it is used."""
     sha256: Annotated[StrictStr, Field(pattern=r"^[0-9a-f]{64}$")]
+    """sha256 hex digest of the key (`printf %s KEY | sha256sum`); never the key itself."""
 
 
 class Admins(_Section):
     api_keys: list[ApiKey] = Field(default_factory=list)
+    """API keys that may call the admin operations of this tenant."""
 
 
 class Policy(_Section):
+    """A tenant's registration policy for regapi: policies/<tenant>.yaml."""
+
     version: Literal[1]
+    """The format version: 1."""
     display_name: StrictStr
+    """The tenant's name, for people."""
     cognito: CognitoConfig
     registration: RegistrationConfig = Field(default_factory=RegistrationConfig)
     username: UsernameConfig = Field(default_factory=UsernameConfig)
     password: PasswordConfig = Field(default_factory=PasswordConfig)
+    """Password rules; they may only be stricter than the pool's."""
     attributes: dict[StrictStr, AttributeRule] = Field(default_factory=dict)
+    """The allow-list of attributes: anything not named here is refused."""
     email_domains: EmailDomains | None = None
     admins: Admins = Field(default_factory=Admins)
+
+
+def policy_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a policy file, for editors (`# yaml-language-server: $schema=...`) and CI."""
+    schema = Policy.model_json_schema()
+    return {**schema, "$schema": "https://json-schema.org/draft/2020-12/schema", "title": "regapi tenant policy"}
 
 
 @dataclass(frozen=True, slots=True)
