@@ -60,6 +60,41 @@ def _cognito_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _explain(args: argparse.Namespace) -> int:
+    import json  # noqa: PLC0415
+
+    from api.policy import Operation  # noqa: PLC0415
+    from api.registration import Explain, explain  # noqa: PLC0415
+
+    try:
+        tenants = load_directory(Path(args.policies))
+    except PolicyLoadError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    policy = tenants.get(args.tenant)
+    if policy is None:
+        print(f"regapi: no tenant {args.tenant!r} in {args.policies}", file=sys.stderr)
+        return 2
+    pairs = []
+    for item in args.attribute:
+        name, sep, value = item.partition("=")
+        if not sep:
+            print(f"regapi: --attribute takes NAME=VALUE, not {item!r}", file=sys.stderr)
+            return 2
+        pairs.append((name, value))
+    request = Explain(
+        tenant=args.tenant,
+        operation=Operation(args.operation),
+        attributes=tuple(pairs),
+        username=args.username,
+        password=args.password,
+        existing_attributes=tuple(args.existing),
+    )
+    decision = explain(policy, request)
+    print(json.dumps(decision.to_json(), indent=2))
+    return 0 if decision.allowed else 1
+
+
 def _policy_schema(_: argparse.Namespace) -> int:
     import json  # noqa: PLC0415
 
@@ -90,6 +125,17 @@ def parser() -> argparse.ArgumentParser:
     check = policy.add_parser("check", help="validate every policy file of a directory")
     check.add_argument("directory", nargs="?", default="policies")
     check.set_defaults(run=_check)
+    explain = policy.add_parser("explain", help="print the decision a request would get, as JSON (exit 1: denied)")
+    explain.add_argument("--policies", default="policies", help="policy directory (default: policies)")
+    explain.add_argument("--tenant", required=True)
+    explain.add_argument("--operation", required=True, choices=["sign_up", "invite", "first_sign_in"])
+    explain.add_argument("--attribute", action="append", default=[], metavar="NAME=VALUE")
+    explain.add_argument("--username")
+    explain.add_argument("--password")
+    explain.add_argument(
+        "--existing", action="append", default=[], metavar="NAME", help="first_sign_in: an attribute the user has"
+    )
+    explain.set_defaults(run=_explain)
     schema = policy.add_parser("schema", help="print the JSON Schema of policy files")
     schema.set_defaults(run=_policy_schema)
 

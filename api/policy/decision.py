@@ -53,6 +53,19 @@ class Decision:
     def allowed(self) -> bool:
         return not self.violations
 
+    def to_json(self) -> dict[str, object]:
+        """The decision as `regapi policy explain` prints it."""
+        return {
+            "allowed": self.allowed,
+            "tenant": self.tenant,
+            "operation": self.operation,
+            "revision": self.revision,
+            "violations": [
+                {"code": v.code.value, "field": v.field, "attribute": v.attribute, "message": v.message}
+                for v in self.violations
+            ],
+        }
+
     @property
     def self_signup_disabled(self) -> bool:
         return any(v.code is ViolationCode.SELF_SIGNUP_DISABLED for v in self.violations)

@@ -18,10 +18,11 @@ from api.policy.username import MAX_USERNAME_LENGTH, is_valid_username, normaliz
 
 @dataclass(frozen=True, slots=True)
 class PolicyRequest:
-    """What the engine decides on. `username` is already normalised (see `normalize_username`)."""
+    """What the engine decides on. `username` is already normalised (see `normalize_username`); None when
+    a dry run (`regapi policy explain`) leaves it out, which skips the username's own rules."""
 
     operation: Operation
-    username: str
+    username: str | None
     attributes: tuple[tuple[str, str], ...] = ()
     password: str | None = None
     # First sign-in only: the attributes the user already has (set at invite), which may not be sent again.
@@ -50,7 +51,7 @@ def _violations(tenant_policy: TenantPolicy, request: PolicyRequest) -> Iterable
             ViolationCode.SELF_SIGNUP_DISABLED, "tenant", None, "This organisation registers users by invitation only."
         )
 
-    if op is not Operation.FIRST_SIGN_IN:
+    if op is not Operation.FIRST_SIGN_IN and request.username is not None:
         yield from _check_username(tenant_policy, request.username)
 
     sent: dict[str, str] = {}
@@ -63,7 +64,7 @@ def _violations(tenant_policy: TenantPolicy, request: PolicyRequest) -> Iterable
 
     # With e-mail usernames the address is the username; an `email` attribute may only repeat it.
     effective = dict(sent)
-    if email_username and op is not Operation.FIRST_SIGN_IN:
+    if email_username and op is not Operation.FIRST_SIGN_IN and request.username is not None:
         email = sent.get("email")
         if email is not None and normalize_username(policy, email) != request.username:
             yield Violation(
@@ -72,6 +73,8 @@ def _violations(tenant_policy: TenantPolicy, request: PolicyRequest) -> Iterable
         effective["email"] = request.username
 
     required = [name for name, spec in tenant_policy.attributes.items() if op in spec.required_ops]
+    if email_username and request.username is None:
+        required = [name for name in required if name != "email"]  # the username, left out, provides it
     required += sorted(request.pool_required.difference(required))
     for name in required:
         if not effective.get(name) and name not in request.existing_attributes:

@@ -1,7 +1,7 @@
 """Registration use cases: requests in, outcomes out, the policy engine always first."""
 
 from api.cognito.port import Tokens
-from api.policy import Operation, Violation, ViolationCode
+from api.policy import Decision, Operation, Violation, ViolationCode
 from api.registration.outcomes import (
     CodeResent,
     Confirmed,
@@ -19,6 +19,7 @@ from api.registration.outcomes import (
 from api.registration.requests import (
     Caller,
     ConfirmSignUp,
+    Explain,
     FormRequest,
     InviteUser,
     ResendConfirmationCode,
@@ -26,7 +27,7 @@ from api.registration.requests import (
     SignIn,
     SignUp,
 )
-from api.registration.service import RegistrationService
+from api.registration.service import RegistrationService, explain
 from api.registration.sessions import SessionSealer
 
 __all__ = [
@@ -34,9 +35,11 @@ __all__ = [
     "CodeResent",
     "ConfirmSignUp",
     "Confirmed",
+    "Decision",
     "Delivery",
     "Denied",
     "ErrorCode",
+    "Explain",
     "Failure",
     "Form",
     "FormField",
@@ -56,4 +59,5 @@ __all__ = [
     "Tokens",
     "Violation",
     "ViolationCode",
+    "explain",
 ]

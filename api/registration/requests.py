@@ -64,3 +64,15 @@ class RespondToNewPasswordChallenge:
     session: str = field(repr=False)
     new_password: str = field(repr=False)
     attributes: Attributes = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Explain:
+    """A dry run: what the policy would decide, with no call to the identity provider."""
+
+    tenant: str
+    operation: Operation
+    attributes: Attributes = ()
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    existing_attributes: tuple[str, ...] = ()

@@ -110,6 +110,21 @@ class Target:
         return self.policy.policy.registration.prevent_user_existence_errors
 
 
+def explain(policy: TenantPolicy, request: rq.Explain) -> Decision:
+    """What the engine decides for a dry-run request; shared by the admin query and the CLI."""
+    username = normalize_username(policy.policy, request.username) if request.username is not None else None
+    return evaluate(
+        policy,
+        PolicyRequest(
+            request.operation,
+            username,
+            request.attributes,
+            password=request.password,
+            existing_attributes=frozenset(request.existing_attributes),
+        ),
+    )
+
+
 class RegistrationService:
     def __init__(
         self,
@@ -172,6 +187,15 @@ class RegistrationService:
         return build_form(policy, request.operation)
 
     # ------------------------------------------------------------ admin path
+
+    def explain(self, request: rq.Explain, caller: rq.Caller) -> Decision | Failure:
+        """The decision a request would get, without calling Cognito or writing the audit log."""
+        policy = self._policies.get(request.tenant)
+        if policy is None:
+            return Failure(ErrorCode.TENANT_NOT_FOUND, f"No tenant named {request.tenant!r}.", "tenant")
+        if refused := self._admin(policy, caller):
+            return refused
+        return explain(policy, request)
 
     async def invite_user(self, request: rq.InviteUser, caller: rq.Caller) -> InviteOutcome:
         target = self._target(request.tenant, request.username)

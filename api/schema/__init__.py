@@ -14,6 +14,7 @@ from strawberry.types import ExecutionContext
 
 from api.registration import (
     ConfirmSignUp,
+    Explain,
     Failure,
     FormRequest,
     InviteUser,
@@ -42,6 +43,23 @@ class Query:
         if isinstance(form, Failure):
             raise PublicError(form.message, form.code.value)
         return p.form(form)
+
+    @strawberry.field(  # type: ignore[untyped-decorator]
+        description="Admin: the decision a request would get, and why. A dry run: nothing is written."
+    )
+    def explain_registration(self, info: Info, input: i.ExplainRegistrationInput) -> t.DecisionType:
+        request = Explain(
+            tenant=str(input.tenant),
+            operation=input.operation,
+            attributes=i.attribute_pairs(input.attributes),
+            username=input.username,
+            password=input.password,
+            existing_attributes=tuple(input.existing_attributes or ()),
+        )
+        decision = info.context.service.explain(request, info.context.caller)
+        if isinstance(decision, Failure):
+            raise PublicError(decision.message, decision.code.value)
+        return p.decision(decision)
 
 
 @strawberry.type

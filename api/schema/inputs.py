@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
+from api.schema.types import Operation
+
 
 @strawberry.input
 class AttributeInput:
@@ -53,6 +55,18 @@ class RespondToNewPasswordChallengeInput:
     session: str
     new_password: str
     attributes: list[AttributeInput]
+
+
+@strawberry.input
+class ExplainRegistrationInput:
+    tenant: strawberry.ID
+    operation: Operation
+    attributes: list[AttributeInput]
+    username: str | None = None
+    password: str | None = None
+    existing_attributes: list[str] | None = strawberry.field(
+        default=None, description="FIRST_SIGN_IN: the attributes the user already has."
+    )
 
 
 def attribute_pairs(attributes: list[AttributeInput]) -> tuple[tuple[str, str], ...]:

@@ -9,6 +9,7 @@ import strawberry
 from api.registration import (
     CodeResent,
     Confirmed,
+    Decision,
     Delivery,
     Denied,
     Failure,
@@ -52,11 +53,24 @@ def refusal(outcome: Denied | Failure) -> Refusal:
     return t.PolicyDenied(
         code=outcome.code,
         message=outcome.message,
-        violations=[
-            t.Violation(code=v.code, field=v.field, attribute=v.attribute, message=v.message)
-            for v in outcome.decision.violations
-        ],
+        violations=violations(outcome.decision),
         policy_revision=outcome.decision.revision,
+    )
+
+
+def violations(decision: Decision) -> list[t.Violation]:
+    return [
+        t.Violation(code=v.code, field=v.field, attribute=v.attribute, message=v.message) for v in decision.violations
+    ]
+
+
+def decision(value: Decision) -> t.DecisionType:
+    return t.DecisionType(
+        allowed=value.allowed,
+        tenant=strawberry.ID(value.tenant),
+        operation=t.Operation(value.operation),
+        violations=violations(value),
+        policy_revision=value.revision,
     )
 
 

@@ -60,6 +60,15 @@ class PolicyDenied:
     policy_revision: str
 
 
+@strawberry.type(name="Decision", description="What the policy decides for a request, and why.")
+class DecisionType:
+    allowed: bool
+    tenant: strawberry.ID
+    operation: Operation
+    violations: list[Violation]
+    policy_revision: str
+
+
 @strawberry.type
 class RegistrationError:
     code: ErrorCode
