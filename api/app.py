@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-import os
-from collections import defaultdict
-from collections.abc import Awaitable, Callable, Mapping
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
@@ -16,9 +17,11 @@ from starlette.routing import Route
 from api.clock import Clock
 from api.cognito.adapter import CognitoAdapter, create_client
 from api.cognito.port import IdentityProvider, PoolBinding
-from api.policy import Policy, TenantPolicy, load_directory, normalize_username
-from api.provisioning import client_parameters, pool_parameters
+from api.policy import TenantPolicy, load_directory, normalize_username
+from api.policy.store import PolicyStore
+from api.pools import ConfigurationError, ConfiguredPools, EmbeddedPools, NamedPools, PoolBinder
 from api.registration import RegistrationService, SessionSealer
+from api.reload import PolicyReloader
 from api.schema import build_schema
 from api.schema.view import GraphQLView
 from api.settings import Settings
@@ -26,22 +29,14 @@ from api.settings import Settings
 if TYPE_CHECKING:
     from api.cognito.embedded import EmbeddedCognito
 
+__all__ = ["ConfigurationError", "create_app"]
+
 log = logging.getLogger("regapi")
 
 
-class ConfigurationError(RuntimeError):
-    pass
-
-
-def _pools(policies: Mapping[str, TenantPolicy]) -> dict[str, list[Policy]]:
-    grouped: dict[str, list[Policy]] = defaultdict(list)
-    for tenant in policies.values():
-        grouped[tenant.policy.cognito.user_pool].append(tenant.policy)
-    return dict(grouped)
-
-
-def _refuse_unsafe(settings: Settings, pools: Mapping[str, list[Policy]]) -> None:
-    shared = sorted(name for name, members in pools.items() if len(members) > 1)
+def _refuse_unsafe(settings: Settings, tenants: Mapping[str, TenantPolicy]) -> None:
+    uses = Counter(t.policy.cognito.user_pool for t in tenants.values())
+    shared = sorted(name for name, count in uses.items() if count > 1)
     if shared:
         # Without a tenant stamp on each user, one tenant's looser rules (self sign-up, a weaker
         # password) would open the other tenants' accounts: refuse rather than share unsafely.
@@ -58,26 +53,6 @@ def _refuse_unsafe(settings: Settings, pools: Mapping[str, list[Policy]]) -> Non
         raise ConfigurationError("REGAPI_ENV=production needs REGAPI_SESSION_SECRET (it seals challenge sessions)")
 
 
-def _configured_bindings(pools: Mapping[str, list[Policy]]) -> dict[str, PoolBinding]:
-    """Pools that exist already (real Cognito or another endpoint): ids and secrets come from the policy."""
-    bindings = {}
-    for name, policies in pools.items():
-        first = policies[0].cognito
-        if not first.user_pool_id or not first.client_id:
-            raise ConfigurationError(
-                f"pool {name!r}: the aws backend needs cognito.user_pool_id and cognito.client_id in its policy"
-            )
-        secret = None
-        if first.client_secret_env:
-            secret = os.environ.get(first.client_secret_env)
-            if not secret:
-                raise ConfigurationError(
-                    f"pool {name!r}: the environment variable {first.client_secret_env} (client_secret_env) is not set"
-                )
-        bindings[name] = PoolBinding(name, first.user_pool_id, first.client_id, secret)
-    return bindings
-
-
 def create_app(
     settings: Settings,
     *,
@@ -86,34 +61,62 @@ def create_app(
     clock: Clock | None = None,
 ) -> Starlette:
     tenants = dict(policies) if policies is not None else load_directory(settings.policy_dir)
-    pools = _pools(tenants)
-    _refuse_unsafe(settings, pools)
+    _refuse_unsafe(settings, tenants)
+    store = PolicyStore(tenants)
     routes = []
+    binder: PoolBinder
     if provider is not None:
-        bindings = {name: PoolBinding(name, name, name) for name in pools}
+        binder = NamedPools()
     elif settings.backend == "embedded":
         from api.cognito.embedded import EmbeddedCognito  # noqa: PLC0415 - moto loads only in embedded mode
 
         embedded = EmbeddedCognito(clock=clock)
-        bindings = {
-            name: embedded.create_pool(pool_parameters(name, members), client_parameters(members), name)
-            for name, members in pools.items()
-        }
+        binder = EmbeddedPools(embedded)
         provider = CognitoAdapter(embedded.client)
-        routes.append(Route("/dev/outbox", _outbox_endpoint(embedded, tenants)))
+        routes.append(Route("/dev/outbox", _outbox_endpoint(embedded, store)))
     else:
-        bindings = _configured_bindings(pools)
+        binder = ConfiguredPools()
         provider = CognitoAdapter(create_client(settings.region, settings.cognito_endpoint))
+    pools: dict[str, PoolBinding] = {t.policy.cognito.user_pool: binder.bind(t.policy) for t in tenants.values()}
 
-    service = RegistrationService(tenants, bindings, provider, SessionSealer(settings.session_secret))
+    service = RegistrationService(store, pools, provider, SessionSealer(settings.session_secret))
     graphql = GraphQLView(build_schema(), service, graphiql=not settings.production)
+    # Policies handed in by the caller have no directory to watch.
+    reloader = PolicyReloader(settings.policy_dir, store, binder, pools) if policies is None else None
 
     async def healthz(_: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok", "tenants": len(tenants)})
+        return JSONResponse({"status": "ok", "tenants": len(store)})
 
-    routes += [Route("/graphql", graphql, methods=["GET", "POST"]), Route("/healthz", healthz)]
-    app = Starlette(routes=routes)
-    log.info("regapi ready: %d tenants on %d pools (%s backend)", len(tenants), len(pools), settings.backend)
+    async def readyz(_: Request) -> JSONResponse:
+        """Ready while it serves tenants; lists the policy files refused since start-up."""
+        refused = [
+            {"file": str(e.file), "line": e.line, "key": e.key, "message": e.message, "fix": e.fix}
+            for errors in store.errors.values()
+            for e in errors
+        ]
+        status = "degraded" if refused else "ready"
+        body = {"status": status if len(store) else "no tenants", "tenants": len(store), "refused": refused}
+        return JSONResponse(body, status_code=200 if len(store) else 503)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        watcher = asyncio.create_task(reloader.watch()) if reloader is not None and settings.reload else None
+        try:
+            yield
+        finally:
+            if watcher is not None:
+                watcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watcher
+
+    routes += [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.reloader = reloader
+    log.info("regapi ready: %d tenants on %d pools (%s backend)", len(store), len(pools), settings.backend)
     return app
 
 

@@ -26,6 +26,8 @@ class Settings:
     # Seals challenge sessions; set it when several processes serve the same tenants.
     session_secret: bytes | None = field(default=None, repr=False)
     production: bool = False
+    # Watch the policy directory and reload changed files (REGAPI_RELOAD=0 turns it off).
+    reload: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -50,4 +52,5 @@ class Settings:
             or "us-east-1",
             session_secret=secret.encode() if secret else None,
             production=env.get("REGAPI_ENV", "development") == "production",
+            reload=env.get("REGAPI_RELOAD", "1") not in ("0", "false", "no"),
         )

@@ -53,5 +53,18 @@ class EmbeddedCognito:
             name=name, user_pool_id=pool_id, client_id=created["ClientId"], client_secret=created.get("ClientSecret")
         )
 
+    def update_pool(self, binding: PoolBinding, pool: Mapping[str, Any]) -> None:
+        """Apply changed CreateUserPool parameters: the updatable settings, and any new custom attribute."""
+        updatable = ("Policies", "AdminCreateUserConfig", "AutoVerifiedAttributes", "AccountRecoverySetting")
+        self.client.update_user_pool(UserPoolId=binding.user_pool_id, **{k: pool[k] for k in updatable if k in pool})
+        described = self.client.describe_user_pool(UserPoolId=binding.user_pool_id)["UserPool"]
+        existing = {a["Name"] for a in described.get("SchemaAttributes", [])}
+        # Standard attributes are always in the schema; a name not found with or without the prefix is new.
+        custom = [
+            a for a in pool.get("Schema", []) if a["Name"] not in existing and f"custom:{a['Name']}" not in existing
+        ]
+        if custom:
+            self.client.add_custom_attributes(UserPoolId=binding.user_pool_id, CustomAttributes=custom)
+
 
 __all__ = ["EmbeddedCognito", "Outbox", "OutboxMessage"]

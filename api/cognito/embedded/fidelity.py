@@ -197,6 +197,16 @@ def create_user_pool(self: CognitoIdpResponse) -> ActionResult:
     return ActionResult({"UserPool": pool.to_json(extended=True)})
 
 
+def update_user_pool(self: CognitoIdpResponse) -> ActionResult:
+    """UpdateUserPool resets the updatable settings it is not given; moto also forgot the ones that can
+    never change after creation (username attributes and case sensitivity)."""
+    params = dict(self.parameters)
+    pool = self.backend.describe_user_pool(params.pop("UserPoolId"))
+    fixed = ("UsernameAttributes", "AliasAttributes", "UsernameConfiguration")
+    pool.update_extended_config({**params, **{k: pool.extended_config[k] for k in fixed if k in pool.extended_config}})
+    return EmptyResult()
+
+
 # ---------------------------------------------------------------- sign-up and codes
 
 
@@ -545,6 +555,7 @@ def install() -> None:
             return
         responses: Any = CognitoIdpResponse
         responses.create_user_pool = create_user_pool
+        responses.update_user_pool = update_user_pool
         responses.sign_up = sign_up
         responses.confirm_sign_up = confirm_sign_up
         responses.resend_confirmation_code = resend_confirmation_code

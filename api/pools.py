@@ -1,0 +1,74 @@
+"""Which user pool and app client serve a tenant, for each backend.
+
+A binder turns a tenant's policy into a PoolBinding: at start-up for every tenant, and again when a
+policy file changes while the server runs.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import TYPE_CHECKING, Protocol
+
+from api.cognito.port import PoolBinding
+from api.policy import Policy
+from api.provisioning import client_parameters, pool_parameters
+
+if TYPE_CHECKING:
+    from api.cognito.embedded import EmbeddedCognito
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration cannot be served safely; the message says what to change."""
+
+
+class PoolBinder(Protocol):
+    def bind(self, policy: Policy) -> PoolBinding: ...
+
+
+class ConfiguredPools:
+    """Pools that exist already (real Cognito or another endpoint): ids and secret come from the policy."""
+
+    def bind(self, policy: Policy) -> PoolBinding:
+        cognito = policy.cognito
+        name = cognito.user_pool
+        if not cognito.user_pool_id or not cognito.client_id:
+            raise ConfigurationError(
+                f"pool {name!r}: the aws backend needs cognito.user_pool_id and cognito.client_id in its policy"
+            )
+        secret = None
+        if cognito.client_secret_env:
+            secret = os.environ.get(cognito.client_secret_env)
+            if not secret:
+                variable = cognito.client_secret_env
+                raise ConfigurationError(f"pool {name!r}: the variable {variable} (client_secret_env) is not set")
+        return PoolBinding(name, cognito.user_pool_id, cognito.client_id, secret)
+
+
+class EmbeddedPools:
+    """The embedded Cognito's pools, created from the policy and kept in step when it changes."""
+
+    def __init__(self, embedded: EmbeddedCognito) -> None:
+        self._embedded = embedded
+        self._bound: dict[str, PoolBinding] = {}
+        self._lock = threading.Lock()
+
+    def bind(self, policy: Policy) -> PoolBinding:
+        name = policy.cognito.user_pool
+        with self._lock:
+            binding = self._bound.get(name)
+            if binding is None:
+                binding = self._embedded.create_pool(pool_parameters(name, [policy]), client_parameters([policy]), name)
+                self._bound[name] = binding
+            else:
+                # An operator switched self sign-up on, or added an attribute: the pool follows the file.
+                self._embedded.update_pool(binding, pool_parameters(name, [policy]))
+            return binding
+
+
+class NamedPools:
+    """For a provider handed in by the caller (tests): the pool's name stands for its ids."""
+
+    def bind(self, policy: Policy) -> PoolBinding:
+        name = policy.cognito.user_pool
+        return PoolBinding(name, name, name)

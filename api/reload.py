@@ -1,0 +1,81 @@
+"""Hot reload: the policy directory is watched, and each changed file is reloaded on its own.
+
+A valid change takes effect for the next request; a new file adds a tenant, a removed file removes it;
+an invalid file is refused, logged and shown by GET /readyz, and its last good version keeps serving.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import MutableMapping
+from pathlib import Path
+
+from watchfiles import awatch
+
+from api.cognito.port import PoolBinding
+from api.policy import PolicyError, PolicyLoadError, TenantPolicy, load_policy
+from api.policy.loader import POLICY_SUFFIXES
+from api.policy.store import PolicyStore
+from api.pools import ConfigurationError, PoolBinder
+
+log = logging.getLogger("regapi.reload")
+
+# watchfiles waits this long for a burst of writes (an editor's save) to settle before reporting it.
+DEBOUNCE_MS = 100
+
+
+class PolicyReloader:
+    def __init__(
+        self, directory: Path, store: PolicyStore, binder: PoolBinder, pools: MutableMapping[str, PoolBinding]
+    ) -> None:
+        self.directory = Path(directory)
+        self._store = store
+        self._binder = binder
+        self._pools = pools
+
+    def apply(self, path: Path) -> None:
+        """Bring the store in line with one file as it is now."""
+        path = Path(path)
+        if path.suffix not in POLICY_SUFFIXES:
+            return
+        if not path.is_file():
+            gone = self._store.remove(path)
+            if gone is not None:
+                log.warning("policy removed: tenant %s is no longer served", gone.tenant)
+            return
+        try:
+            policy = load_policy(path)
+            self._check_conflicts(policy)
+            binding = self._binder.bind(policy.policy)
+        except PolicyLoadError as exc:
+            self._refuse(path, tuple(exc.errors))
+            return
+        except ConfigurationError as exc:
+            self._refuse(path, (PolicyError(path, None, "cognito", str(exc), "see README: Settings and endpoints"),))
+            return
+        self._pools[policy.policy.cognito.user_pool] = binding
+        self._store.put(policy)
+        log.info("policy reloaded: tenant %s revision %s", policy.tenant, policy.revision)
+
+    def _check_conflicts(self, policy: TenantPolicy) -> None:
+        for other in self._store.values():
+            if other.path == policy.path:
+                continue
+            if other.tenant == policy.tenant:
+                raise ConfigurationError(f"tenant {policy.tenant!r} is defined by {other.path} already")
+            if other.policy.cognito.user_pool == policy.policy.cognito.user_pool:
+                raise ConfigurationError(
+                    f"pool {policy.policy.cognito.user_pool!r} is used by tenant {other.tenant!r}; sharing a pool "
+                    "between tenants is not available yet"
+                )
+
+    def _refuse(self, path: Path, errors: tuple[PolicyError, ...]) -> None:
+        self._store.refuse(path, errors)
+        for error in errors:
+            log.error("policy refused, the last good version keeps serving: %s", error)
+
+    async def watch(self) -> None:
+        """Runs until cancelled (the app's lifespan does that at shutdown)."""
+        async for changes in awatch(self.directory, debounce=DEBOUNCE_MS, step=50, recursive=False):
+            for _, changed in sorted(changes, key=lambda change: change[1]):
+                self.apply(Path(changed))

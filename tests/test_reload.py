@@ -1,0 +1,140 @@
+"""Hot reload over HTTP: operators edit policy files while the API serves."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from api.app import create_app
+from api.clock import ManualClock
+from api.settings import Settings
+from tests.conftest import DEMO_POLICIES, LiveServer
+from tests.documents import REGISTRATION_FORM, SIGN_UP, attrs
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[httpx.Client, Path]]:
+    for path in DEMO_POLICIES.glob("*.yaml"):
+        shutil.copy(path, tmp_path / path.name)
+    app = create_app(Settings(policy_dir=tmp_path), clock=ManualClock())
+    with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=30) as http:
+        yield http, tmp_path
+
+
+def eventually(check: Callable[[], Any], timeout: float = 5.0) -> Any:
+    """Poll until `check` returns something truthy; the watcher reacts in well under a second."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(0.05)
+
+
+def gql(http: httpx.Client, query: str, variables: dict[str, Any]) -> Any:
+    body = http.post("/graphql", json={"query": query, "variables": variables}).json()
+    return body
+
+
+def form(http: httpx.Client, tenant: str) -> Any:
+    return gql(http, REGISTRATION_FORM, {"tenant": tenant, "operation": "SIGN_UP"})
+
+
+def sign_up_acme(http: httpx.Client, username: str) -> Any:
+    variables = {
+        "input": {
+            "tenant": "acme",
+            "username": username,
+            "password": "Str0ng-Passw0rd!",
+            "attributes": attrs(email=f"{username}@acme.example"),
+        }
+    }
+    return gql(http, SIGN_UP, variables)["data"]["signUp"]
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_switching_a_tenant_to_self_sign_up_takes_effect_without_restart(served: tuple[httpx.Client, Path]) -> None:
+    http, directory = served
+    before = sign_up_acme(http, "early")
+    assert before["code"] == "SELF_SIGNUP_DISABLED"
+    edit(directory / "acme.yaml", "self_signup: false", "self_signup: true")
+    assert eventually(lambda: form(http, "acme")["data"]["registrationForm"]["enabled"])
+    after = sign_up_acme(http, "later")
+    # The embedded pool followed the file too: Cognito itself now accepts the sign-up.
+    assert after["__typename"] == "SignUpSuccess", after
+    revision = form(http, "acme")["data"]["registrationForm"]["policyRevision"]
+    assert revision != before["policyRevision"]
+
+
+def test_new_and_removed_files_add_and_remove_tenants(served: tuple[httpx.Client, Path]) -> None:
+    http, directory = served
+    text = (directory / "shop.yaml").read_text(encoding="utf-8").replace("user_pool: shop", "user_pool: outlet")
+    (directory / "outlet.yaml").write_text(text, encoding="utf-8")
+    assert eventually(lambda: "data" in form(http, "outlet") and form(http, "outlet")["data"])
+    (directory / "outlet.yaml").unlink()
+
+    def gone() -> bool:
+        errors = form(http, "outlet").get("errors")
+        return bool(errors) and errors[0]["extensions"]["code"] == "TENANT_NOT_FOUND"
+
+    assert eventually(gone)
+    assert form(http, "shop")["data"]["registrationForm"]["tenant"] == "shop"
+
+
+def test_an_invalid_file_is_refused_and_the_last_good_version_keeps_serving(served: tuple[httpx.Client, Path]) -> None:
+    http, directory = served
+    good = form(http, "shop")["data"]["registrationForm"]["policyRevision"]
+    assert http.get("/readyz").json() == {"status": "ready", "tenants": 2, "refused": []}
+    edit(directory / "shop.yaml", "  self_signup: true", "  self_signup: true\n  selfsignup: false")
+
+    def refused() -> Any:
+        body = http.get("/readyz").json()
+        return body if body["refused"] else None
+
+    body = eventually(refused)
+    assert body["status"] == "degraded"
+    (error,) = body["refused"]
+    assert error["file"].endswith("shop.yaml")
+    assert (error["key"], error["message"]) == ("registration.selfsignup", "unknown key")
+    assert error["line"] > 1
+    assert form(http, "shop")["data"]["registrationForm"]["policyRevision"] == good
+    edit(directory / "shop.yaml", "\n  selfsignup: false", "")
+    assert eventually(lambda: http.get("/readyz").json()["status"] == "ready")
+
+
+def test_a_file_that_would_share_a_pool_is_refused(served: tuple[httpx.Client, Path]) -> None:
+    http, directory = served
+    shutil.copy(directory / "shop.yaml", directory / "copycat.yaml")  # names pool "shop" too
+    body = eventually(lambda: http.get("/readyz").json()["refused"])
+    assert "sharing a pool" in body[0]["message"]
+    assert "errors" in form(http, "copycat")
+
+
+def test_a_change_reloads_only_its_own_file(tmp_path: Path) -> None:
+    from api.policy import load_directory  # noqa: PLC0415
+    from api.policy.store import PolicyStore  # noqa: PLC0415
+    from api.pools import NamedPools  # noqa: PLC0415
+    from api.reload import PolicyReloader  # noqa: PLC0415
+
+    for path in DEMO_POLICIES.glob("*.yaml"):
+        shutil.copy(path, tmp_path / path.name)
+    store = PolicyStore(load_directory(tmp_path))
+    acme = store["acme"]
+    reloader = PolicyReloader(tmp_path, store, NamedPools(), {})
+    edit(tmp_path / "shop.yaml", "min_length: 10", "min_length: 11")
+    reloader.apply(tmp_path / "shop.yaml")
+    assert store["acme"] is acme  # untouched: not even re-read
+    assert store["shop"].policy.password.min_length == 11
+    reloader.apply(tmp_path / "notes.txt")  # not a policy file: ignored
+    assert set(store) == {"acme", "shop"}
