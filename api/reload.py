@@ -58,16 +58,15 @@ class PolicyReloader:
         log.info("policy reloaded: tenant %s revision %s", policy.tenant, policy.revision)
 
     def _check_conflicts(self, policy: TenantPolicy) -> None:
-        for other in self._store.values():
-            if other.path == policy.path:
-                continue
-            if other.tenant == policy.tenant:
-                raise ConfigurationError(f"tenant {policy.tenant!r} is defined by {other.path} already")
-            if other.policy.cognito.user_pool == policy.policy.cognito.user_pool:
-                raise ConfigurationError(
-                    f"pool {policy.policy.cognito.user_pool!r} is used by tenant {other.tenant!r}; sharing a pool "
-                    "between tenants is not available yet"
-                )
+        same_name = self._store.get(policy.tenant)
+        if same_name is not None and same_name.path != policy.path:
+            raise ConfigurationError(f"tenant {policy.tenant!r} is defined by {same_name.path} already")
+        pool = policy.policy.cognito.user_pool
+        user = self._store.pool_user(pool)
+        if user is not None and user.tenant != policy.tenant:
+            raise ConfigurationError(
+                f"pool {pool!r} is used by tenant {user.tenant!r}; sharing a pool between tenants is not available yet"
+            )
 
     def _refuse(self, path: Path, errors: tuple[PolicyError, ...]) -> None:
         self._store.refuse(path, errors)

@@ -75,8 +75,14 @@ def load_policy(path: Path) -> TenantPolicy:
         )
     try:
         text = raw.decode("utf-8")
-        lines, duplicates = _key_lines(text)
-        data = yaml.load(text, Loader=SafeLoader)
+        # Parsed once: the node tree gives both the data and the line of every key.
+        loader = SafeLoader(text)
+        try:
+            root = loader.get_single_node()
+            data = loader.construct_document(root) if root is not None else None
+        finally:
+            loader.dispose()
+        lines, duplicates = _key_lines(root)
     except UnicodeDecodeError:
         raise PolicyLoadError([PolicyError(path, None, "", "the file is not UTF-8", "save it as UTF-8")]) from None
     except yaml.YAMLError as exc:
@@ -140,11 +146,10 @@ def load_directory(directory: Path) -> dict[str, TenantPolicy]:
     return tenants
 
 
-def _key_lines(text: str) -> tuple[dict[Key, int], list[Key]]:
-    """The line of every key path, and the paths given twice (which yaml.load would silently merge)."""
+def _key_lines(root: yaml.Node | None) -> tuple[dict[Key, int], list[Key]]:
+    """The line of every key path, and the paths given twice (which YAML would silently merge)."""
     lines: dict[Key, int] = {}
     duplicates: list[Key] = []
-    root = yaml.compose(text, Loader=SafeLoader)
 
     def walk(node: yaml.Node, key: Key) -> None:
         if isinstance(node, yaml.MappingNode):

@@ -19,6 +19,8 @@ from api.policy.model import TenantPolicy
 class PolicyStore(Mapping[str, TenantPolicy]):
     def __init__(self, tenants: Mapping[str, TenantPolicy]) -> None:
         self._tenants: Mapping[str, TenantPolicy] = MappingProxyType(dict(tenants))
+        # pool name -> the tenant using it, so a change is checked without scanning every tenant
+        self._pools = {t.policy.cognito.user_pool: t for t in tenants.values()}
         self._errors: Mapping[Path, tuple[PolicyError, ...]] = MappingProxyType({})
         self._lock = threading.Lock()  # serialises writers; readers take the current snapshot
 
@@ -36,17 +38,28 @@ class PolicyStore(Mapping[str, TenantPolicy]):
         """Files refused at their last change, while their last good version (if any) keeps serving."""
         return self._errors
 
+    def pool_user(self, pool: str) -> TenantPolicy | None:
+        """The tenant whose policy names this user pool, if any."""
+        return self._pools.get(pool)
+
     def put(self, policy: TenantPolicy) -> None:
         with self._lock:
+            previous = self._tenants.get(policy.tenant)
+            if previous is not None and self._pools.get(previous.policy.cognito.user_pool) is previous:
+                del self._pools[previous.policy.cognito.user_pool]
+            self._pools[policy.policy.cognito.user_pool] = policy
             self._tenants = MappingProxyType({**self._tenants, policy.tenant: policy})
             self._errors = MappingProxyType({p: e for p, e in self._errors.items() if p != policy.path})
 
     def remove(self, path: Path) -> TenantPolicy | None:
         """Drop the tenant whose file this was; returns it, or None if no tenant came from it."""
         with self._lock:
-            gone = next((t for t in self._tenants.values() if t.path == path), None)
+            candidate = self._tenants.get(path.stem)  # the file name is the tenant id
+            gone = candidate if candidate is not None and candidate.path == path else None
             if gone is not None:
                 self._tenants = MappingProxyType({k: v for k, v in self._tenants.items() if k != gone.tenant})
+                if self._pools.get(gone.policy.cognito.user_pool) is gone:
+                    del self._pools[gone.policy.cognito.user_pool]
             self._errors = MappingProxyType({p: e for p, e in self._errors.items() if p != path})
             return gone
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from api.policy.model import Policy
@@ -25,6 +26,7 @@ def normalize_username(policy: Policy, raw: str) -> str:
 
 
 MAX_USERNAME_LENGTH = 128  # Cognito's limit
+_PRINTABLE_ASCII = re.compile(r"[!-~]+")  # ASCII letters, digits, punctuation and symbols; no space
 
 
 def is_valid_username(username: str) -> bool:
@@ -33,4 +35,8 @@ def is_valid_username(username: str) -> bool:
     Cognito's Username pattern is [\p{L}\p{M}\p{S}\p{N}\p{P}]+: letters, marks, symbols, numbers and
     punctuation. Spaces, control and invisible format characters (zero-width, bidi overrides) are out.
     """
-    return 0 < len(username) <= MAX_USERNAME_LENGTH and all(unicodedata.category(c)[0] in "LMSNP" for c in username)
+    if not 0 < len(username) <= MAX_USERNAME_LENGTH:
+        return False
+    if username.isascii():  # the common case, a regular expression instead of a lookup per character
+        return _PRINTABLE_ASCII.fullmatch(username) is not None
+    return all(unicodedata.category(c)[0] in "LMSNP" for c in username)
