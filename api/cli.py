@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
-from api.policy import PolicyLoadError, load_directory
+from api.policy import PolicyError, PolicyLoadError, TenantPolicy, load_directory
+from api.policy.against_pool import against_pool
+from api.policy.checks import Problem
+from api.policy.loader import located
 from api.settings import Settings, SettingsError
 
 
@@ -38,13 +42,50 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pool_problems(tenants: dict[str, TenantPolicy], settings: Settings) -> list[PolicyError]:
+    """Each policy compared with the pool and app client it names, on the aws backend's endpoint."""
+    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
+    from api.cognito.adapter import create_client  # noqa: PLC0415
+
+    client = create_client(settings.region, settings.cognito_endpoint)
+    errors: list[PolicyError] = []
+    for tenant in tenants.values():
+        cognito = tenant.policy.cognito
+        if not cognito.user_pool_id or not cognito.client_id:
+            fix = "add the ids of the pool and app client this tenant uses"
+            errors += located(tenant.path, [Problem(("cognito",), "no user_pool_id or client_id to compare with", fix)])
+            continue
+        try:
+            pool = client.describe_user_pool(UserPoolId=cognito.user_pool_id)["UserPool"]
+            app = client.describe_user_pool_client(UserPoolId=cognito.user_pool_id, ClientId=cognito.client_id)
+        except (BotoCoreError, ClientError) as exc:
+            fix = "check the ids, the endpoint and the credentials"
+            errors += located(tenant.path, [Problem(("cognito",), f"cannot describe the pool: {exc}", fix)])
+            continue
+        errors += located(tenant.path, against_pool(tenant.policy, pool, app["UserPoolClient"]))
+    return errors
+
+
 def _check(args: argparse.Namespace) -> int:
     directory = Path(args.directory)
     try:
         tenants = load_directory(directory)
+        errors = _pool_problems(tenants, Settings.from_env()) if args.against_pool else []
     except PolicyLoadError as exc:
-        print(exc, file=sys.stderr)
-        count = len(exc.errors)
+        tenants, errors = {}, exc.errors
+    if args.format == "json":
+        print(
+            json.dumps(
+                {"ok": not errors, "tenants": sorted(tenants), "errors": [asdict(e) for e in errors]},
+                indent=2,
+                default=str,
+            )
+        )
+        return 1 if errors else 0
+    if errors:
+        print("\n".join(str(e) for e in errors), file=sys.stderr)
+        count = len(errors)
         print(f"\n{count} problem{'s' if count != 1 else ''} in {directory}", file=sys.stderr)
         return 1
     for name, tenant in sorted(tenants.items()):
@@ -61,8 +102,6 @@ def _cognito_serve(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    import json  # noqa: PLC0415
-
     from api.policy import Operation  # noqa: PLC0415
     from api.registration import Explain, explain  # noqa: PLC0415
 
@@ -96,8 +135,6 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def _policy_schema(_: argparse.Namespace) -> int:
-    import json  # noqa: PLC0415
-
     from api.policy.model import policy_json_schema  # noqa: PLC0415
 
     sys.stdout.write(json.dumps(policy_json_schema(), indent=2) + "\n")
@@ -124,6 +161,12 @@ def parser() -> argparse.ArgumentParser:
     policy = commands.add_parser("policy", help="work with policy files").add_subparsers(dest="policy", required=True)
     check = policy.add_parser("check", help="validate every policy file of a directory")
     check.add_argument("directory", nargs="?", default="policies")
+    check.add_argument(
+        "--against-pool",
+        action="store_true",
+        help="also compare each policy with the pool and client it names (REGAPI_COGNITO_ENDPOINT, AWS credentials)",
+    )
+    check.add_argument("--format", choices=["text", "json"], default="text")
     check.set_defaults(run=_check)
     explain = policy.add_parser("explain", help="print the decision a request would get, as JSON (exit 1: denied)")
     explain.add_argument("--policies", default="policies", help="policy directory (default: policies)")

@@ -39,6 +39,16 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO_POLICIES = ROOT / "policies"
 TEST_POLICIES = Path(__file__).resolve().parent / "fixtures" / "policies"
 
+# Every AWS call of the suite goes to the embedded Cognito or a `regapi cognito serve` process; boto3 still
+# wants credentials to sign with, and must never find real ones.
+for _name, _value in (
+    ("AWS_ACCESS_KEY_ID", "testing"),
+    ("AWS_SECRET_ACCESS_KEY", "testing"),
+    ("AWS_SESSION_TOKEN", ""),
+):
+    os.environ[_name] = _value
+os.environ.pop("AWS_PROFILE", None)
+
 ACME_KEY = "acme-hr-demo-key"
 SHOP_KEY = "shop-backoffice-demo-key"
 

@@ -9,6 +9,7 @@ from api.policy.model import (
     RESERVED_ATTRIBUTES,
     STANDARD_ATTRIBUTES,
     AttributeSpec,
+    Operation,
     Policy,
 )
 from api.policy.rules import check_value
@@ -51,13 +52,14 @@ def contradictions(policy: Policy) -> list[Problem]:
             )
         spec = AttributeSpec.compile(name, rule)
         for op in sorted(spec.required_ops - spec.writable_ops):
-            problems.append(
-                Problem(
-                    (*at, "required"),
-                    f"{name} is required at {op.value} but {op.value} may not write it",
-                    f"add {op.value} to writable_by, or remove it from required",
-                )
-            )
+            if op is Operation.FIRST_SIGN_IN and not rule.mutable:
+                # Can never be satisfied: the user exists by the first sign-in, and write-once means creation only.
+                message = f"{name} is write-once (set only when the user is created) but required at first_sign_in"
+                fix = "require it at invite instead, or make it mutable"
+            else:
+                message = f"{name} is required at {op.value} but {op.value} may not write it"
+                fix = f"add {op.value} to writable_by, or remove it from required"
+            problems.append(Problem((*at, "required"), message, fix))
         if rule.min_length is not None and rule.max_length is not None and rule.min_length > rule.max_length:
             problems.append(Problem((*at, "min_length"), "min_length is larger than max_length", "lower min_length"))
         for value in rule.enum or []:

@@ -115,6 +115,16 @@ def load_policy(path: Path) -> TenantPolicy:
     return TenantPolicy(tenant=tenant, revision=revision, path=path, policy=policy)
 
 
+def located(path: Path, problems: list[Problem]) -> list[PolicyError]:
+    """Problems found after loading (against a pool, say), with the line of each key in the file."""
+    loader = SafeLoader(Path(path).read_text(encoding="utf-8"))
+    try:
+        lines, _ = _key_lines(loader.get_single_node())
+    finally:
+        loader.dispose()
+    return [_problem_error(Path(path), lines, problem) for problem in problems]
+
+
 def policy_files(directory: Path) -> list[Path]:
     return sorted(p for p in Path(directory).iterdir() if p.suffix in POLICY_SUFFIXES and p.is_file())
 

@@ -270,7 +270,7 @@ CONTRADICTIONS = {
         "    required: [first_sign_in]\n",
         "attributes.custom:employee_id.required",
         "required: [first_sign_in]",
-        "add first_sign_in to writable_by",
+        "require it at invite instead",
     ),
     "enum value that fails the pattern": (
         SHOP,
