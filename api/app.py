@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING
 
@@ -34,16 +33,7 @@ __all__ = ["ConfigurationError", "create_app"]
 log = logging.getLogger("regapi")
 
 
-def _refuse_unsafe(settings: Settings, tenants: Mapping[str, TenantPolicy]) -> None:
-    uses = Counter(t.policy.cognito.user_pool for t in tenants.values())
-    shared = sorted(name for name, count in uses.items() if count > 1)
-    if shared:
-        # Without a tenant stamp on each user, one tenant's looser rules (self sign-up, a weaker
-        # password) would open the other tenants' accounts: refuse rather than share unsafely.
-        raise ConfigurationError(
-            f"pools named by several tenants: {', '.join(shared)}. Sharing a pool between tenants is not "
-            "available yet: give each tenant its own cognito.user_pool"
-        )
+def _refuse_unsafe(settings: Settings) -> None:
     if settings.production and settings.backend == "embedded":
         raise ConfigurationError(
             "REGAPI_ENV=production with the embedded Cognito: it keeps users in memory and serves every code "
@@ -61,7 +51,7 @@ def create_app(
     clock: Clock | None = None,
 ) -> Starlette:
     tenants = dict(policies) if policies is not None else load_directory(settings.policy_dir)
-    _refuse_unsafe(settings, tenants)
+    _refuse_unsafe(settings)
     store = PolicyStore(tenants)
     routes = []
     binder: PoolBinder
@@ -77,7 +67,10 @@ def create_app(
     else:
         binder = ConfiguredPools()
         provider = CognitoAdapter(create_client(settings.region, settings.cognito_endpoint))
-    pools: dict[str, PoolBinding] = {t.policy.cognito.user_pool: binder.bind(t.policy) for t in tenants.values()}
+    pools: dict[str, PoolBinding] = {
+        name: binder.bind(name, [store[t].policy for t in sorted(store.pool_tenants(name))])
+        for name in {t.policy.cognito.user_pool for t in tenants.values()}
+    }
 
     service = RegistrationService(store, pools, provider, SessionSealer(settings.session_secret))
     graphql = GraphQLView(build_schema(), service, graphiql=not settings.production)

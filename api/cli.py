@@ -44,9 +44,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _pool_problems(tenants: dict[str, TenantPolicy], settings: Settings) -> list[PolicyError]:
     """Each policy compared with the pool and app client it names, on the aws backend's endpoint."""
-    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
-
-    from api.cognito.adapter import create_client  # noqa: PLC0415
+    from api.cognito.adapter import create_client, describe_pool  # noqa: PLC0415
+    from api.cognito.port import ProviderError  # noqa: PLC0415
 
     client = create_client(settings.region, settings.cognito_endpoint)
     errors: list[PolicyError] = []
@@ -57,13 +56,12 @@ def _pool_problems(tenants: dict[str, TenantPolicy], settings: Settings) -> list
             errors += located(tenant.path, [Problem(("cognito",), "no user_pool_id or client_id to compare with", fix)])
             continue
         try:
-            pool = client.describe_user_pool(UserPoolId=cognito.user_pool_id)["UserPool"]
-            app = client.describe_user_pool_client(UserPoolId=cognito.user_pool_id, ClientId=cognito.client_id)
-        except (BotoCoreError, ClientError) as exc:
+            pool, app = describe_pool(client, cognito.user_pool_id, cognito.client_id)
+        except ProviderError as exc:
             fix = "check the ids, the endpoint and the credentials"
-            errors += located(tenant.path, [Problem(("cognito",), f"cannot describe the pool: {exc}", fix)])
+            errors += located(tenant.path, [Problem(("cognito",), f"cannot describe the pool ({exc.code})", fix)])
             continue
-        errors += located(tenant.path, against_pool(tenant.policy, pool, app["UserPoolClient"]))
+        errors += located(tenant.path, against_pool(tenant.policy, pool, app))
     return errors
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from api.cognito.port import PoolBinding
@@ -23,15 +24,19 @@ class ConfigurationError(RuntimeError):
 
 
 class PoolBinder(Protocol):
-    def bind(self, policy: Policy) -> PoolBinding: ...
+    def bind(self, name: str, policies: Sequence[Policy]) -> PoolBinding:
+        """The binding of pool `name`, for the policies of every tenant naming it."""
+        ...
 
 
 class ConfiguredPools:
     """Pools that exist already (real Cognito or another endpoint): ids and secret come from the policy."""
 
-    def bind(self, policy: Policy) -> PoolBinding:
-        cognito = policy.cognito
-        name = cognito.user_pool
+    def bind(self, name: str, policies: Sequence[Policy]) -> PoolBinding:
+        cognito = policies[0].cognito
+        if any(p.cognito != cognito for p in policies[1:]):
+            # Taking one of them would send some tenants' users to a pool their own policy does not name.
+            raise ConfigurationError(f"pool {name!r}: the tenants naming it give different cognito settings")
         if not cognito.user_pool_id or not cognito.client_id:
             raise ConfigurationError(
                 f"pool {name!r}: the aws backend needs cognito.user_pool_id and cognito.client_id in its policy"
@@ -53,22 +58,20 @@ class EmbeddedPools:
         self._bound: dict[str, PoolBinding] = {}
         self._lock = threading.Lock()
 
-    def bind(self, policy: Policy) -> PoolBinding:
-        name = policy.cognito.user_pool
+    def bind(self, name: str, policies: Sequence[Policy]) -> PoolBinding:
         with self._lock:
             binding = self._bound.get(name)
             if binding is None:
-                binding = self._embedded.create_pool(pool_parameters(name, [policy]), client_parameters([policy]), name)
+                binding = self._embedded.create_pool(pool_parameters(name, policies), client_parameters(policies), name)
                 self._bound[name] = binding
             else:
-                # An operator switched self sign-up on, or added an attribute: the pool follows the file.
-                self._embedded.update_pool(binding, pool_parameters(name, [policy]))
+                # An operator switched self sign-up on, or added an attribute: the pool follows the files.
+                self._embedded.update_pool(binding, pool_parameters(name, policies))
             return binding
 
 
 class NamedPools:
     """For a provider handed in by the caller (tests): the pool's name stands for its ids."""
 
-    def bind(self, policy: Policy) -> PoolBinding:
-        name = policy.cognito.user_pool
+    def bind(self, name: str, policies: Sequence[Policy]) -> PoolBinding:
         return PoolBinding(name, name, name)

@@ -2,9 +2,10 @@
 parameters derived from the policies that name it.
 
 Used to provision the embedded Cognito at start-up, and by anyone creating pools for regapi on another
-endpoint (the tests do, against `regapi cognito serve`). Written for several policies so that shared
-pools can take the loosest of their rules once tenants are kept apart in a shared pool; until then
-`create_app` refuses shared pools.
+endpoint (the tests do, against `regapi cognito serve`). Tenants naming the same pool share it: the
+pool takes the loosest of their rules (self sign-up open if any tenant allows it, the weakest password
+policy any accepts, write-once only if every tenant says so), each tenant's policy narrows it, and the
+write-once `custom:tenant_id` stamped on every user keeps the tenants' users apart.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from api.policy.model import STANDARD_ATTRIBUTES, Policy
+from api.policy.model import STANDARD_ATTRIBUTES, TENANT_ATTRIBUTE, Policy
 
 
 def pool_parameters(name: str, policies: Sequence[Policy]) -> dict[str, Any]:
@@ -20,6 +21,14 @@ def pool_parameters(name: str, policies: Sequence[Policy]) -> dict[str, Any]:
     for policy in policies:
         names += [n for n in policy.attributes if n not in names]
     schema = [_schema_entry(n, policies) for n in names]
+    schema.append(
+        {
+            "Name": TENANT_ATTRIBUTE.removeprefix("custom:"),
+            "AttributeDataType": "String",
+            "Mutable": False,  # stamped once, at creation, by regapi only
+            "StringAttributeConstraints": {"MinLength": "1", "MaxLength": "64"},
+        }
+    )
     return {
         "PoolName": f"regapi-{name}",
         "Policies": {

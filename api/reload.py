@@ -46,7 +46,9 @@ class PolicyReloader:
         try:
             policy = load_policy(path)
             self._check_conflicts(policy)
-            binding = self._binder.bind(policy.policy)
+            pool = policy.policy.cognito.user_pool
+            others = [self._store[t].policy for t in self._store.pool_tenants(pool) if t != policy.tenant]
+            binding = self._binder.bind(pool, [*others, policy.policy])
         except PolicyLoadError as exc:
             self._refuse(path, tuple(exc.errors))
             return
@@ -61,12 +63,6 @@ class PolicyReloader:
         same_name = self._store.get(policy.tenant)
         if same_name is not None and same_name.path != policy.path:
             raise ConfigurationError(f"tenant {policy.tenant!r} is defined by {same_name.path} already")
-        pool = policy.policy.cognito.user_pool
-        user = self._store.pool_user(pool)
-        if user is not None and user.tenant != policy.tenant:
-            raise ConfigurationError(
-                f"pool {pool!r} is used by tenant {user.tenant!r}; sharing a pool between tenants is not available yet"
-            )
 
     def _refuse(self, path: Path, errors: tuple[PolicyError, ...]) -> None:
         self._store.refuse(path, errors)

@@ -47,6 +47,8 @@ def pool() -> dict[str, str]:
     pool_id = client.create_user_pool(
         PoolName="pre-existing",
         AutoVerifiedAttributes=["email"],
+        # regapi stamps each user with its tenant; a pool made for regapi carries the attribute.
+        Schema=[{"Name": "tenant_id", "AttributeDataType": "String", "Mutable": False}],
         # Stricter than the policy: only Cognito knows, so only Cognito can refuse.
         Policies={
             "PasswordPolicy": {

@@ -75,6 +75,7 @@ def test_mismatches_with_the_pool_are_named_with_file_line_key_and_fix(standalon
         "password.min_length",
         "password.require",
         "cognito.client_secret_env",
+        "cognito.user_pool_id",
     }, found
     lines = {e["key"]: e["line"] for e in report["errors"]}
     assert lines["password.min_length"] == 10
@@ -87,7 +88,11 @@ def test_a_policy_that_fits_its_pool_passes(standalone_cognito: str, tmp_path: P
     pool_id = cognito.create_user_pool(
         PoolName="fits",
         Policies={"PasswordPolicy": {"MinimumLength": 8}},
-        Schema=[{"Name": "badge", "AttributeDataType": "String"}, {"Name": "missing", "AttributeDataType": "String"}],
+        Schema=[
+            {"Name": "badge", "AttributeDataType": "String"},
+            {"Name": "missing", "AttributeDataType": "String"},
+            {"Name": "tenant_id", "AttributeDataType": "String", "Mutable": False},
+        ],
     )["UserPool"]["Id"]
     client_id = cognito.create_user_pool_client(UserPoolId=pool_id, ClientName="c")["UserPoolClient"]["ClientId"]
     (tmp_path / "against.yaml").write_text(POLICY.format(pool_id=pool_id, client_id=client_id), encoding="utf-8")

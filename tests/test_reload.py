@@ -113,12 +113,11 @@ def test_an_invalid_file_is_refused_and_the_last_good_version_keeps_serving(serv
     assert eventually(lambda: http.get("/readyz").json()["status"] == "ready")
 
 
-def test_a_file_that_would_share_a_pool_is_refused(served: tuple[httpx.Client, Path]) -> None:
+def test_a_new_tenant_may_join_an_existing_pool(served: tuple[httpx.Client, Path]) -> None:
     http, directory = served
-    shutil.copy(directory / "shop.yaml", directory / "copycat.yaml")  # names pool "shop" too
-    body = eventually(lambda: http.get("/readyz").json()["refused"])
-    assert "sharing a pool" in body[0]["message"]
-    assert "errors" in form(http, "copycat")
+    shutil.copy(directory / "shop.yaml", directory / "boutique.yaml")  # names pool "shop" too
+    assert eventually(lambda: "data" in form(http, "boutique") and form(http, "boutique")["data"])
+    assert http.get("/readyz").json()["status"] == "ready"
 
 
 def test_a_change_reloads_only_its_own_file(tmp_path: Path) -> None:

@@ -93,6 +93,18 @@ def create_client(region: str, endpoint_url: str | None = None) -> Any:
     return boto3.client("cognito-idp", region_name=region, endpoint_url=endpoint_url, config=config)
 
 
+def describe_pool(client: Any, pool_id: str, client_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """DescribeUserPool and DescribeUserPoolClient, for tools that compare a pool with a policy."""
+    try:
+        pool = client.describe_user_pool(UserPoolId=pool_id)["UserPool"]
+        app = client.describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id)["UserPoolClient"]
+    except ClientError as exc:
+        raise translate(exc) from None
+    except BotoCoreError:
+        raise ProviderError(ProviderErrorCode.UNAVAILABLE) from None
+    return pool, app
+
+
 def secret_hash(secret: str, username: str, client_id: str) -> str:
     digest = hmac.new(secret.encode(), (username + client_id).encode(), hashlib.sha256).digest()
     return base64.b64encode(digest).decode()
@@ -200,6 +212,15 @@ class CognitoAdapter:
             **self._public_secret(pool, username),
         )
         return _delivery(result.get("CodeDeliveryDetails"))
+
+    async def admin_get_user_attributes(self, pool: PoolBinding, username: str) -> Mapping[str, str] | None:
+        try:
+            user = await self._call("admin_get_user", UserPoolId=pool.user_pool_id, Username=username)
+        except ProviderError as error:
+            if error.code is ProviderErrorCode.USER_NOT_FOUND:
+                return None
+            raise
+        return {a["Name"]: a["Value"] for a in user.get("UserAttributes", [])}
 
     async def initiate_auth(self, pool: PoolBinding, username: str, password: str) -> AuthResult:
         result = await self._call(

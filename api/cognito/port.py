@@ -120,6 +120,10 @@ class IdentityProvider(Protocol):
         self, pool: PoolBinding, username: str, *, tenant: str
     ) -> CodeDeliveryDetails | None: ...
 
+    async def admin_get_user_attributes(self, pool: PoolBinding, username: str) -> Mapping[str, str] | None:
+        """The user's attributes, or None when there is no such user."""
+        ...
+
     async def initiate_auth(self, pool: PoolBinding, username: str, password: str) -> AuthResult: ...
 
     async def respond_to_new_password_challenge(

@@ -53,8 +53,19 @@ STANDARD_ATTRIBUTES = frozenset(
     }
 )
 # Attributes only Cognito itself may write: a client that sends one is trying to forge state.
+# The write-once attribute regapi stamps on every user it creates, naming the tenant; tenants that share
+# a pool are kept apart by it.
+TENANT_ATTRIBUTE = "custom:tenant_id"
 RESERVED_ATTRIBUTES = frozenset(
-    {"sub", "email_verified", "phone_number_verified", "identities", "cognito:username", "cognito:groups"}
+    {
+        "sub",
+        "email_verified",
+        "phone_number_verified",
+        "identities",
+        "cognito:username",
+        "cognito:groups",
+        TENANT_ATTRIBUTE,
+    }
 )
 CUSTOM_ATTRIBUTE = re.compile(r"^custom:[A-Za-z0-9_]{1,20}$")
 # Cognito's limit for a string attribute value.

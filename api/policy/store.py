@@ -19,8 +19,10 @@ from api.policy.model import TenantPolicy
 class PolicyStore(Mapping[str, TenantPolicy]):
     def __init__(self, tenants: Mapping[str, TenantPolicy]) -> None:
         self._tenants: Mapping[str, TenantPolicy] = MappingProxyType(dict(tenants))
-        # pool name -> the tenant using it, so a change is checked without scanning every tenant
-        self._pools = {t.policy.cognito.user_pool: t for t in tenants.values()}
+        # pool name -> the tenants naming it, kept up to date so no request scans every tenant
+        self._pools: dict[str, frozenset[str]] = {}
+        for tenant in tenants.values():
+            self._add_to_pool(tenant)
         self._errors: Mapping[Path, tuple[PolicyError, ...]] = MappingProxyType({})
         self._lock = threading.Lock()  # serialises writers; readers take the current snapshot
 
@@ -38,16 +40,24 @@ class PolicyStore(Mapping[str, TenantPolicy]):
         """Files refused at their last change, while their last good version (if any) keeps serving."""
         return self._errors
 
-    def pool_user(self, pool: str) -> TenantPolicy | None:
-        """The tenant whose policy names this user pool, if any."""
-        return self._pools.get(pool)
+    def _add_to_pool(self, policy: TenantPolicy) -> None:
+        pool = policy.policy.cognito.user_pool
+        self._pools[pool] = self._pools.get(pool, frozenset()) | {policy.tenant}
+
+    def _drop_from_pool(self, policy: TenantPolicy) -> None:
+        pool = policy.policy.cognito.user_pool
+        self._pools[pool] = self._pools.get(pool, frozenset()) - {policy.tenant}
+
+    def pool_tenants(self, pool: str) -> frozenset[str]:
+        """The tenants whose policies name this user pool."""
+        return self._pools.get(pool, frozenset())
 
     def put(self, policy: TenantPolicy) -> None:
         with self._lock:
             previous = self._tenants.get(policy.tenant)
-            if previous is not None and self._pools.get(previous.policy.cognito.user_pool) is previous:
-                del self._pools[previous.policy.cognito.user_pool]
-            self._pools[policy.policy.cognito.user_pool] = policy
+            if previous is not None:
+                self._drop_from_pool(previous)
+            self._add_to_pool(policy)
             self._tenants = MappingProxyType({**self._tenants, policy.tenant: policy})
             self._errors = MappingProxyType({p: e for p, e in self._errors.items() if p != policy.path})
 
@@ -58,8 +68,7 @@ class PolicyStore(Mapping[str, TenantPolicy]):
             gone = candidate if candidate is not None and candidate.path == path else None
             if gone is not None:
                 self._tenants = MappingProxyType({k: v for k, v in self._tenants.items() if k != gone.tenant})
-                if self._pools.get(gone.policy.cognito.user_pool) is gone:
-                    del self._pools[gone.policy.cognito.user_pool]
+                self._drop_from_pool(gone)
             self._errors = MappingProxyType({p: e for p, e in self._errors.items() if p != path})
             return gone
 

@@ -7,6 +7,8 @@ which is also where user-existence errors are hidden when the tenant asks for it
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,6 +24,8 @@ from api.cognito.port import (
 )
 from api.policy import Decision, Operation, TenantPolicy, evaluate, is_valid_username, normalize_username
 from api.policy.engine import PolicyRequest
+from api.policy.model import TENANT_ATTRIBUTE
+from api.policy.store import PolicyStore
 from api.registration import requests as rq
 from api.registration.credentials import api_key_name, bearer_token
 from api.registration.forms import build_form
@@ -93,6 +97,16 @@ def _failure_for(error: ProviderError) -> Failure:
     raise UnexpectedProviderError(error.code.value) from error
 
 
+def id_token_claims(token: str) -> dict[str, object]:
+    """The payload of an ID token Cognito just issued to regapi (trusted: it came over TLS from Cognito)."""
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
 def _plausible_code(code: str) -> bool:
     return 0 < len(code) <= MAX_CODE_LENGTH and not any(c.isspace() for c in code)
 
@@ -104,6 +118,12 @@ class Target:
     policy: TenantPolicy
     pool: PoolBinding
     username: str
+    shared: bool  # other tenants name the same pool
+
+    def owns(self, stamp: str | None) -> bool:
+        """Whether a user stamped so belongs to this tenant. Users without a stamp (created outside
+        regapi) belong to the pool's only tenant, and to no tenant of a shared pool."""
+        return stamp == self.policy.tenant or (stamp is None and not self.shared)
 
     @property
     def hides_existence(self) -> bool:
@@ -128,7 +148,7 @@ def explain(policy: TenantPolicy, request: rq.Explain) -> Decision:
 class RegistrationService:
     def __init__(
         self,
-        policies: Mapping[str, TenantPolicy],
+        policies: PolicyStore,
         pools: Mapping[str, PoolBinding],
         provider: IdentityProvider,
         sealer: SessionSealer,
@@ -144,8 +164,16 @@ class RegistrationService:
         policy = self._policies.get(tenant)
         if policy is None:
             return Failure(ErrorCode.TENANT_NOT_FOUND, f"No tenant named {tenant!r}.", "tenant")
-        pool = self._pools[policy.policy.cognito.user_pool]
-        return Target(policy, pool, normalize_username(policy.policy, username))
+        name = policy.policy.cognito.user_pool
+        shared = len(self._policies.pool_tenants(name)) > 1
+        return Target(policy, self._pools[name], normalize_username(policy.policy, username), shared)
+
+    async def _belongs(self, target: Target) -> bool:
+        """In a shared pool, whether the user exists and is this tenant's (one extra Cognito call)."""
+        if not target.shared:
+            return True
+        attributes = await self._provider.admin_get_user_attributes(target.pool, target.username)
+        return attributes is not None and target.owns(attributes.get(TENANT_ATTRIBUTE))
 
     def _decide(self, policy: TenantPolicy, request: PolicyRequest) -> Decision:
         decision = evaluate(policy, request)
@@ -207,6 +235,7 @@ class RegistrationService:
         if not decision.allowed:
             return Denied(decision)
         attributes = dict(request.attributes)
+        attributes[TENANT_ATTRIBUTE] = target.policy.tenant
         if target.policy.policy.username.kind == "email":
             attributes["email"] = target.username
         if "email" in attributes:
@@ -236,6 +265,7 @@ class RegistrationService:
         if not decision.allowed:
             return Denied(decision)
         attributes = dict(request.attributes)
+        attributes[TENANT_ATTRIBUTE] = target.policy.tenant
         if target.policy.policy.username.kind == "email":
             attributes["email"] = target.username
         # Masked from what the caller sent, not from Cognito's answer: a new and a taken username get the
@@ -259,7 +289,7 @@ class RegistrationService:
             return target
         if not _plausible_code(request.code):
             return WRONG_CODE
-        if not is_valid_username(target.username):
+        if not is_valid_username(target.username) or not await self._belongs(target):
             return WRONG_CODE if target.hides_existence else NO_SUCH_USER
         try:
             await self._provider.confirm_sign_up(
@@ -284,7 +314,7 @@ class RegistrationService:
         target = self._target(request.tenant, request.username)
         if isinstance(target, Failure):
             return target
-        if not is_valid_username(target.username):
+        if not is_valid_username(target.username) or not await self._belongs(target):
             return CodeResent(self._hidden_destination(target)) if target.hides_existence else NO_SUCH_USER
         try:
             details = await self._provider.resend_confirmation_code(
@@ -323,6 +353,14 @@ class RegistrationService:
                 case ProviderErrorCode.USER_NOT_CONFIRMED:
                     return Failure(ErrorCode.USER_NOT_CONFIRMED, "Confirm your account with the code sent to you.")
             return _failure_for(error)
+        stamp = (
+            result.user_attributes.get(TENANT_ATTRIBUTE)
+            if isinstance(result, NewPasswordChallenge)
+            else id_token_claims(result.id_token).get(TENANT_ATTRIBUTE)
+        )
+        if not target.owns(stamp if isinstance(stamp, str) else None):
+            # Another tenant's user in a shared pool: answered exactly as an unknown user, tokens withheld.
+            return WRONG_CREDENTIALS
         if isinstance(result, NewPasswordChallenge):
             current = dict(result.user_attributes)
             form = build_form(
