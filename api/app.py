@@ -72,7 +72,7 @@ def create_app(
         for name in {t.policy.cognito.user_pool for t in tenants.values()}
     }
 
-    service = RegistrationService(store, pools, provider, SessionSealer(settings.session_secret))
+    service = RegistrationService(store, pools, provider, SessionSealer(settings.session_secret), clock)
     graphql = GraphQLView(build_schema(), service, graphiql=not settings.production)
     # Policies handed in by the caller have no directory to watch.
     reloader = PolicyReloader(settings.policy_dir, store, binder, pools) if policies is None else None

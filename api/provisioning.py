@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from api.policy.model import STANDARD_ATTRIBUTES, TENANT_ATTRIBUTE, Policy
+from api.policy.model import ORIGIN_ATTRIBUTE, STANDARD_ATTRIBUTES, TENANT_ATTRIBUTE, Policy
 
 
 def pool_parameters(name: str, policies: Sequence[Policy]) -> dict[str, Any]:
@@ -21,14 +21,15 @@ def pool_parameters(name: str, policies: Sequence[Policy]) -> dict[str, Any]:
     for policy in policies:
         names += [n for n in policy.attributes if n not in names]
     schema = [_schema_entry(n, policies) for n in names]
-    schema.append(
+    schema += [
         {
-            "Name": TENANT_ATTRIBUTE.removeprefix("custom:"),
+            "Name": stamp.removeprefix("custom:"),
             "AttributeDataType": "String",
             "Mutable": False,  # stamped once, at creation, by regapi only
             "StringAttributeConstraints": {"MinLength": "1", "MaxLength": "64"},
         }
-    )
+        for stamp in (TENANT_ATTRIBUTE, ORIGIN_ATTRIBUTE)
+    ]
     return {
         "PoolName": f"regapi-{name}",
         "Policies": {

@@ -48,7 +48,10 @@ def pool() -> dict[str, str]:
         PoolName="pre-existing",
         AutoVerifiedAttributes=["email"],
         # regapi stamps each user with its tenant; a pool made for regapi carries the attribute.
-        Schema=[{"Name": "tenant_id", "AttributeDataType": "String", "Mutable": False}],
+        Schema=[
+            {"Name": "tenant_id", "AttributeDataType": "String", "Mutable": False},
+            {"Name": "origin", "AttributeDataType": "String", "Mutable": False},
+        ],
         # Stricter than the policy: only Cognito knows, so only Cognito can refuse.
         Policies={
             "PasswordPolicy": {

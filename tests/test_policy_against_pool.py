@@ -92,6 +92,7 @@ def test_a_policy_that_fits_its_pool_passes(standalone_cognito: str, tmp_path: P
             {"Name": "badge", "AttributeDataType": "String"},
             {"Name": "missing", "AttributeDataType": "String"},
             {"Name": "tenant_id", "AttributeDataType": "String", "Mutable": False},
+            {"Name": "origin", "AttributeDataType": "String", "Mutable": False},
         ],
     )["UserPool"]["Id"]
     client_id = cognito.create_user_pool_client(UserPoolId=pool_id, ClientName="c")["UserPoolClient"]["ClientId"]

@@ -31,6 +31,7 @@ from api.cognito.port import (
     ProviderErrorCode,
     SignUpResult,
     Tokens,
+    UserRecord,
 )
 
 log = logging.getLogger("regapi.cognito")
@@ -114,6 +115,20 @@ def _attribute_list(attributes: Mapping[str, str]) -> list[dict[str, str]]:
     return [{"Name": name, "Value": value} for name, value in attributes.items()]
 
 
+def _timestamp(value: object) -> datetime:
+    return value if isinstance(value, datetime) else datetime.now(UTC)
+
+
+def _user_record(user: Mapping[str, Any], attributes_key: str) -> UserRecord:
+    return UserRecord(
+        username=user["Username"],
+        status=user.get("UserStatus", ""),
+        attributes={a["Name"]: a["Value"] for a in user.get(attributes_key, [])},
+        created_at=_timestamp(user.get("UserCreateDate")),
+        modified_at=_timestamp(user.get("UserLastModifiedDate")),
+    )
+
+
 def _delivery(details: Mapping[str, str] | None) -> CodeDeliveryDetails | None:
     if not details:
         return None
@@ -168,12 +183,7 @@ class CognitoAdapter:
         if "email" in attributes:
             params["DesiredDeliveryMediums"] = ["EMAIL"]
         user = (await self._call("admin_create_user", **params))["User"]
-        created = user.get("UserCreateDate")
-        return CreatedUser(
-            username=user["Username"],
-            status=user["UserStatus"],
-            created_at=created if isinstance(created, datetime) else datetime.now(UTC),
-        )
+        return CreatedUser(user["Username"], user["UserStatus"], _timestamp(user.get("UserCreateDate")))
 
     async def sign_up(
         self, pool: PoolBinding, username: str, password: str, attributes: Mapping[str, str], *, tenant: str
@@ -213,14 +223,37 @@ class CognitoAdapter:
         )
         return _delivery(result.get("CodeDeliveryDetails"))
 
-    async def admin_get_user_attributes(self, pool: PoolBinding, username: str) -> Mapping[str, str] | None:
+    async def admin_get_user(self, pool: PoolBinding, username: str) -> UserRecord | None:
         try:
             user = await self._call("admin_get_user", UserPoolId=pool.user_pool_id, Username=username)
         except ProviderError as error:
             if error.code is ProviderErrorCode.USER_NOT_FOUND:
                 return None
             raise
-        return {a["Name"]: a["Value"] for a in user.get("UserAttributes", [])}
+        return _user_record(user, "UserAttributes")
+
+    async def list_users(self, pool: PoolBinding) -> list[UserRecord]:
+        users: list[UserRecord] = []
+        params: dict[str, Any] = {"UserPoolId": pool.user_pool_id, "Limit": 60}
+        while True:
+            page = await self._call("list_users", **params)
+            users += [_user_record(user, "Attributes") for user in page.get("Users", [])]
+            if not page.get("PaginationToken"):
+                return users
+            params["PaginationToken"] = page["PaginationToken"]
+
+    async def resend_invitation(self, pool: PoolBinding, username: str, *, tenant: str) -> CreatedUser:
+        user = (
+            await self._call(
+                "admin_create_user",
+                UserPoolId=pool.user_pool_id,
+                Username=username,
+                MessageAction="RESEND",
+                ClientMetadata={"tenant": tenant},
+            )
+        )["User"]
+        record = _user_record(user, "Attributes")
+        return CreatedUser(record.username, record.status, record.modified_at)
 
     async def initiate_auth(self, pool: PoolBinding, username: str, password: str) -> AuthResult:
         result = await self._call(

@@ -83,6 +83,17 @@ class CreatedUser:
 
 
 @dataclass(frozen=True, slots=True)
+class UserRecord:
+    """A user as an administrator sees it (AdminGetUser, ListUsers)."""
+
+    username: str
+    status: str  # Cognito's UserStatus name
+    attributes: Mapping[str, str]
+    created_at: datetime
+    modified_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Tokens:
     id_token: str = field(repr=False)
     access_token: str = field(repr=False)
@@ -120,8 +131,16 @@ class IdentityProvider(Protocol):
         self, pool: PoolBinding, username: str, *, tenant: str
     ) -> CodeDeliveryDetails | None: ...
 
-    async def admin_get_user_attributes(self, pool: PoolBinding, username: str) -> Mapping[str, str] | None:
-        """The user's attributes, or None when there is no such user."""
+    async def admin_get_user(self, pool: PoolBinding, username: str) -> UserRecord | None:
+        """The user, or None when there is no such user."""
+        ...
+
+    async def list_users(self, pool: PoolBinding) -> list[UserRecord]:
+        """Every user of the pool (an administrator's listing; it pages through the whole pool)."""
+        ...
+
+    async def resend_invitation(self, pool: PoolBinding, username: str, *, tenant: str) -> CreatedUser:
+        """A new temporary password and a fresh validity for an invited user (MessageAction=RESEND)."""
         ...
 
     async def initiate_auth(self, pool: PoolBinding, username: str, password: str) -> AuthResult: ...

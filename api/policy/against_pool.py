@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from api.policy.checks import Problem
-from api.policy.model import TENANT_ATTRIBUTE, Policy
+from api.policy.model import ORIGIN_ATTRIBUTE, TENANT_ATTRIBUTE, Policy
 
 _CLASSES = {
     "lowercase": "RequireLowercase",
@@ -43,14 +43,15 @@ def against_pool(policy: Policy, pool: Mapping[str, Any], client: Mapping[str, A
                     "set mutable: false, as the pool is",
                 )
             )
-    if TENANT_ATTRIBUTE not in schema:
-        problems.append(
-            Problem(
-                ("cognito", "user_pool_id"),
-                f"the pool has no {TENANT_ATTRIBUTE}, which regapi stamps on every user it creates",
-                f"add {TENANT_ATTRIBUTE} (String, immutable) to the pool with AddCustomAttributes",
+    for stamp in (TENANT_ATTRIBUTE, ORIGIN_ATTRIBUTE):
+        if stamp not in schema:
+            problems.append(
+                Problem(
+                    ("cognito", "user_pool_id"),
+                    f"the pool has no {stamp}, which regapi stamps on every user it creates",
+                    f"add {stamp} (String, immutable) to the pool with AddCustomAttributes",
+                )
             )
-        )
     for name, attribute in schema.items():
         if not attribute.get("Required") or name == "sub":
             continue

@@ -52,10 +52,13 @@ STANDARD_ATTRIBUTES = frozenset(
         "zoneinfo",
     }
 )
-# Attributes only Cognito itself may write: a client that sends one is trying to forge state.
 # The write-once attribute regapi stamps on every user it creates, naming the tenant; tenants that share
 # a pool are kept apart by it.
 TENANT_ATTRIBUTE = "custom:tenant_id"
+# Also stamped once by regapi: how the user came, "invite" or "sign_up", which Cognito cannot tell apart
+# once a user is confirmed.
+ORIGIN_ATTRIBUTE = "custom:origin"
+# Attributes only Cognito, or regapi itself, may write: a client that sends one is trying to forge state.
 RESERVED_ATTRIBUTES = frozenset(
     {
         "sub",
@@ -65,6 +68,7 @@ RESERVED_ATTRIBUTES = frozenset(
         "cognito:username",
         "cognito:groups",
         TENANT_ATTRIBUTE,
+        ORIGIN_ATTRIBUTE,
     }
 )
 CUSTOM_ATTRIBUTE = re.compile(r"^custom:[A-Za-z0-9_]{1,20}$")

@@ -103,6 +103,21 @@ class Invited:
 
 
 @dataclass(frozen=True, slots=True)
+class Invitation:
+    username: str
+    status: str  # PENDING | EXPIRED | ACCEPTED
+    user_status: str
+    invited_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class InvitationResent:
+    username: str
+    temporary_password_expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class SignedUp:
     next_step: str  # CONFIRM_SIGN_UP | AWAIT_APPROVAL | DONE
     delivery: Delivery | None
@@ -130,6 +145,7 @@ class PasswordChangeRequired:
 
 
 InviteOutcome = Invited | Denied | Failure
+ResendInvitationOutcome = InvitationResent | Denied | Failure
 SignUpOutcome = SignedUp | Denied | Failure
 ConfirmOutcome = Confirmed | Denied | Failure
 ResendOutcome = CodeResent | Denied | Failure

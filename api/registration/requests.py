@@ -30,6 +30,21 @@ class InviteUser:
 
 
 @dataclass(frozen=True, slots=True)
+class ResendInvitation:
+    tenant: str
+    username: str
+
+
+@dataclass(frozen=True, slots=True)
+class InvitationQuery:
+    """One invitation (username set) or all of a tenant's, optionally of one status."""
+
+    tenant: str
+    username: str | None = None
+    status: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SignUp:
     tenant: str
     username: str

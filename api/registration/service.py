@@ -14,17 +14,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
+from api.clock import Clock, SystemClock
 from api.cognito.port import (
     IdentityProvider,
     NewPasswordChallenge,
     PoolBinding,
     ProviderError,
     ProviderErrorCode,
+    UserRecord,
     mask_destination,
 )
 from api.policy import Decision, Operation, TenantPolicy, evaluate, is_valid_username, normalize_username
 from api.policy.engine import PolicyRequest
-from api.policy.model import TENANT_ATTRIBUTE
+from api.policy.model import ORIGIN_ATTRIBUTE, TENANT_ATTRIBUTE
 from api.policy.store import PolicyStore
 from api.registration import requests as rq
 from api.registration.credentials import api_key_name, bearer_token
@@ -39,9 +41,12 @@ from api.registration.outcomes import (
     ErrorCode,
     Failure,
     Form,
+    Invitation,
+    InvitationResent,
     Invited,
     InviteOutcome,
     PasswordChangeRequired,
+    ResendInvitationOutcome,
     ResendOutcome,
     SignedIn,
     SignedUp,
@@ -61,6 +66,9 @@ WRONG_CODE = Failure(ErrorCode.CODE_MISMATCH, "Invalid verification code provide
 NO_SUCH_USER = Failure(ErrorCode.USER_NOT_FOUND, "No such user.", "username")
 ALREADY_CONFIRMED = Failure(ErrorCode.ALREADY_CONFIRMED, "This user is not waiting for a code.", "username")
 USERNAME_TAKEN = Failure(ErrorCode.USERNAME_EXISTS, "A user with this username exists already.", "username")
+INVITATION_EXPIRED = Failure(
+    ErrorCode.INVITATION_EXPIRED, "The invitation has expired; ask an administrator to send a new one."
+)
 INVALID_SESSION = Failure(ErrorCode.INVALID_SESSION, "The session is invalid or has expired; sign in again.", "session")
 # Refusals that mean "this user is unknown here", which a tenant that hides existence answers like a wrong
 # code or password.
@@ -152,11 +160,13 @@ class RegistrationService:
         pools: Mapping[str, PoolBinding],
         provider: IdentityProvider,
         sealer: SessionSealer,
+        clock: Clock | None = None,
     ) -> None:
         self._policies = policies
         self._pools = pools
         self._provider = provider
         self._sealer = sealer
+        self._clock = clock or SystemClock()
 
     # ------------------------------------------------------------ helpers
 
@@ -172,8 +182,8 @@ class RegistrationService:
         """In a shared pool, whether the user exists and is this tenant's (one extra Cognito call)."""
         if not target.shared:
             return True
-        attributes = await self._provider.admin_get_user_attributes(target.pool, target.username)
-        return attributes is not None and target.owns(attributes.get(TENANT_ATTRIBUTE))
+        user = await self._provider.admin_get_user(target.pool, target.username)
+        return user is not None and target.owns(user.attributes.get(TENANT_ATTRIBUTE))
 
     def _decide(self, policy: TenantPolicy, request: PolicyRequest) -> Decision:
         decision = evaluate(policy, request)
@@ -236,6 +246,7 @@ class RegistrationService:
             return Denied(decision)
         attributes = dict(request.attributes)
         attributes[TENANT_ATTRIBUTE] = target.policy.tenant
+        attributes[ORIGIN_ATTRIBUTE] = "invite"
         if target.policy.policy.username.kind == "email":
             attributes["email"] = target.username
         if "email" in attributes:
@@ -252,6 +263,61 @@ class RegistrationService:
         validity = timedelta(days=target.policy.policy.registration.temporary_password_validity_days)
         return Invited(created.username, created.status, created.created_at + validity)
 
+    def _validity(self, target: Target) -> timedelta:
+        return timedelta(days=target.policy.policy.registration.temporary_password_validity_days)
+
+    def _invitation(self, target: Target, user: UserRecord) -> Invitation | None:
+        """The invitation a user stands for, if it is an invited user of this tenant.
+
+        Cognito cannot tell an expired invitation from a pending one: both are FORCE_CHANGE_PASSWORD.
+        The status is derived from when the temporary password was last issued (creation, or the
+        last resend) and this tenant's validity days.
+        """
+        if user.attributes.get(ORIGIN_ATTRIBUTE) != "invite" or not target.owns(user.attributes.get(TENANT_ATTRIBUTE)):
+            return None
+        waiting = user.status == "FORCE_CHANGE_PASSWORD"
+        issued = max(user.created_at, user.modified_at) if waiting else user.created_at
+        expires = issued + self._validity(target)
+        status = ("EXPIRED" if self._clock.now() > expires else "PENDING") if waiting else "ACCEPTED"
+        return Invitation(user.username, status, user.status, user.created_at, expires)
+
+    async def _invitation_expired(self, target: Target) -> bool:
+        """This tenant's validity, which may be shorter than the pool's (shared pools take the longest)."""
+        user = await self._provider.admin_get_user(target.pool, target.username)
+        invitation = self._invitation(target, user) if user is not None else None
+        return invitation is not None and invitation.status == "EXPIRED"
+
+    async def invitations(self, request: rq.InvitationQuery, caller: rq.Caller) -> list[Invitation] | Failure:
+        target = self._target(request.tenant, request.username or "")
+        if isinstance(target, Failure):
+            return target
+        if refused := self._admin(target.policy, caller):
+            return refused
+        if request.username is not None:
+            user = await self._provider.admin_get_user(target.pool, target.username)
+            found = self._invitation(target, user) if user is not None else None
+            return [found] if found is not None else []
+        invitations = [self._invitation(target, user) for user in await self._provider.list_users(target.pool)]
+        return [i for i in invitations if i is not None and (request.status is None or i.status == request.status)]
+
+    async def resend_invitation(self, request: rq.ResendInvitation, caller: rq.Caller) -> ResendInvitationOutcome:
+        target = self._target(request.tenant, request.username)
+        if isinstance(target, Failure):
+            return target
+        if refused := self._admin(target.policy, caller):
+            return refused
+        user = await self._provider.admin_get_user(target.pool, target.username)
+        invitation = self._invitation(target, user) if user is not None else None
+        if invitation is None:
+            return Failure(ErrorCode.USER_NOT_FOUND, "No invitation of this tenant for this username.", "username")
+        if invitation.status == "ACCEPTED":
+            return Failure(ErrorCode.ALREADY_CONFIRMED, "The invitation was accepted already.", "username")
+        try:
+            await self._provider.resend_invitation(target.pool, target.username, tenant=target.policy.tenant)
+        except ProviderError as error:
+            return _failure_for(error)
+        return InvitationResent(target.username, self._clock.now() + self._validity(target))
+
     # ------------------------------------------------------------ self-service path
 
     async def sign_up(self, request: rq.SignUp) -> SignUpOutcome:
@@ -266,6 +332,7 @@ class RegistrationService:
             return Denied(decision)
         attributes = dict(request.attributes)
         attributes[TENANT_ATTRIBUTE] = target.policy.tenant
+        attributes[ORIGIN_ATTRIBUTE] = "sign_up"
         if target.policy.policy.username.kind == "email":
             attributes["email"] = target.username
         # Masked from what the caller sent, not from Cognito's answer: a new and a taken username get the
@@ -346,10 +413,7 @@ class RegistrationService:
                 case ProviderErrorCode.NOT_AUTHORIZED | ProviderErrorCode.USER_NOT_FOUND:
                     return WRONG_CREDENTIALS
                 case ProviderErrorCode.INVITATION_EXPIRED:
-                    return Failure(
-                        ErrorCode.INVITATION_EXPIRED,
-                        "The invitation has expired; ask an administrator to send a new one.",
-                    )
+                    return INVITATION_EXPIRED
                 case ProviderErrorCode.USER_NOT_CONFIRMED:
                     return Failure(ErrorCode.USER_NOT_CONFIRMED, "Confirm your account with the code sent to you.")
             return _failure_for(error)
@@ -362,6 +426,8 @@ class RegistrationService:
             # Another tenant's user in a shared pool: answered exactly as an unknown user, tokens withheld.
             return WRONG_CREDENTIALS
         if isinstance(result, NewPasswordChallenge):
+            if await self._invitation_expired(target):
+                return INVITATION_EXPIRED
             current = dict(result.user_attributes)
             form = build_form(
                 target.policy, Operation.FIRST_SIGN_IN, current=current, pool_required=result.required_attributes

@@ -17,9 +17,11 @@ from api.registration import (
     Explain,
     Failure,
     FormRequest,
+    InvitationQuery,
     InviteUser,
     Operation,
     ResendConfirmationCode,
+    ResendInvitation,
     RespondToNewPasswordChallenge,
     SignIn,
     SignUp,
@@ -61,6 +63,25 @@ class Query:
             raise PublicError(decision.message, decision.code.value)
         return p.decision(decision)
 
+    @strawberry.field(description="Admin: one invitation of the tenant, or null.")  # type: ignore[untyped-decorator]
+    async def invitation(self, info: Info, tenant: strawberry.ID, username: str) -> t.Invitation | None:
+        found = await info.context.service.invitations(
+            InvitationQuery(str(tenant), username=username), info.context.caller
+        )
+        if isinstance(found, Failure):
+            raise PublicError(found.message, found.code.value)
+        return p.invitation(found[0]) if found else None
+
+    @strawberry.field(description="Admin: the tenant's invitations, optionally of one status.")  # type: ignore[untyped-decorator]
+    async def invitations(
+        self, info: Info, tenant: strawberry.ID, status: t.InvitationStatus | None = None
+    ) -> list[t.Invitation]:
+        query = InvitationQuery(str(tenant), status=status.value if status is not None else None)
+        found = await info.context.service.invitations(query, info.context.caller)
+        if isinstance(found, Failure):
+            raise PublicError(found.message, found.code.value)
+        return [p.invitation(i) for i in found]
+
 
 @strawberry.type
 class Mutation:
@@ -70,6 +91,13 @@ class Mutation:
     async def invite_user(self, info: Info, input: i.InviteUserInput) -> p.InviteUserResult:
         request = InviteUser(str(input.tenant), input.username, i.attribute_pairs(input.attributes))
         return p.invited(await info.context.service.invite_user(request, info.context.caller))
+
+    @strawberry.mutation(  # type: ignore[untyped-decorator]
+        description="Admin: a new temporary password and a fresh validity for a pending or expired invitation."
+    )
+    async def resend_invitation(self, info: Info, input: i.ResendInvitationInput) -> p.ResendInvitationResult:
+        request = ResendInvitation(str(input.tenant), input.username)
+        return p.invitation_resent(await info.context.service.resend_invitation(request, info.context.caller))
 
     @strawberry.mutation
     async def sign_up(self, info: Info, input: i.SignUpInput) -> p.SignUpResult:

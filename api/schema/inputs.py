@@ -21,6 +21,12 @@ class InviteUserInput:
 
 
 @strawberry.input
+class ResendInvitationInput:
+    tenant: strawberry.ID
+    username: str
+
+
+@strawberry.input
 class SignUpInput:
     tenant: strawberry.ID
     username: str

@@ -14,6 +14,8 @@ from api.registration import (
     Denied,
     Failure,
     Form,
+    Invitation,
+    InvitationResent,
     Invited,
     PasswordChangeRequired,
     SignedIn,
@@ -23,6 +25,9 @@ from api.schema import types as t
 
 InviteUserResult = Annotated[
     t.InviteUserSuccess | t.PolicyDenied | t.RegistrationError, strawberry.union("InviteUserResult")
+]
+ResendInvitationResult = Annotated[
+    t.ResendInvitationSuccess | t.PolicyDenied | t.RegistrationError, strawberry.union("ResendInvitationResult")
 ]
 SignUpResult = Annotated[t.SignUpSuccess | t.PolicyDenied | t.RegistrationError, strawberry.union("SignUpResult")]
 ConfirmSignUpResult = Annotated[
@@ -130,6 +135,24 @@ def invited(value: Invited | Denied | Failure) -> t.InviteUserSuccess | Refusal:
             username=value.username,
             user_status=t.UserStatus(value.user_status),
             temporary_password_expires_at=value.temporary_password_expires_at,
+        )
+    return refusal(value)
+
+
+def invitation(value: Invitation) -> t.Invitation:
+    return t.Invitation(
+        username=value.username,
+        status=t.InvitationStatus(value.status),
+        user_status=t.UserStatus(value.user_status),
+        invited_at=value.invited_at,
+        expires_at=value.expires_at,
+    )
+
+
+def invitation_resent(value: InvitationResent | Denied | Failure) -> t.ResendInvitationSuccess | Refusal:
+    if isinstance(value, InvitationResent):
+        return t.ResendInvitationSuccess(
+            username=value.username, temporary_password_expires_at=value.temporary_password_expires_at
         )
     return refusal(value)
 

@@ -44,6 +44,28 @@ class DeliveryMedium(Enum):
     SMS = "SMS"
 
 
+@strawberry.enum
+class InvitationStatus(Enum):
+    PENDING = "PENDING"
+    EXPIRED = "EXPIRED"
+    ACCEPTED = "ACCEPTED"
+
+
+@strawberry.type
+class Invitation:
+    username: str
+    status: InvitationStatus
+    user_status: UserStatus
+    invited_at: datetime
+    expires_at: datetime = strawberry.field(description="When the current temporary password stops working.")
+
+
+@strawberry.type
+class ResendInvitationSuccess:
+    username: str
+    temporary_password_expires_at: datetime
+
+
 @strawberry.type
 class Violation:
     code: ViolationCode
