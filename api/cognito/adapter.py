@@ -126,6 +126,7 @@ def _user_record(user: Mapping[str, Any], attributes_key: str) -> UserRecord:
         attributes={a["Name"]: a["Value"] for a in user.get(attributes_key, [])},
         created_at=_timestamp(user.get("UserCreateDate")),
         modified_at=_timestamp(user.get("UserLastModifiedDate")),
+        enabled=bool(user.get("Enabled", True)),
     )
 
 
@@ -241,6 +242,46 @@ class CognitoAdapter:
             if not page.get("PaginationToken"):
                 return users
             params["PaginationToken"] = page["PaginationToken"]
+
+    async def create_disabled_user(
+        self, pool: PoolBinding, username: str, password: str, attributes: Mapping[str, str], *, tenant: str
+    ) -> None:
+        # Cognito's SignUp always sends a code the user could confirm with; the admin calls do not. The
+        # user is disabled before its password becomes permanent, so no step leaves a usable account.
+        await self._call(
+            "admin_create_user",
+            UserPoolId=pool.user_pool_id,
+            Username=username,
+            TemporaryPassword=password,
+            MessageAction="SUPPRESS",
+            UserAttributes=_attribute_list(attributes),
+            ClientMetadata={"tenant": tenant},
+        )
+        try:
+            await self._call("admin_disable_user", UserPoolId=pool.user_pool_id, Username=username)
+        except ProviderError:
+            await self._call("admin_delete_user", UserPoolId=pool.user_pool_id, Username=username)
+            raise
+        await self._call(
+            "admin_set_user_password",
+            UserPoolId=pool.user_pool_id,
+            Username=username,
+            Password=password,
+            Permanent=True,
+        )
+
+    async def enable_user(self, pool: PoolBinding, username: str, attributes: Mapping[str, str]) -> None:
+        if attributes:
+            await self._call(
+                "admin_update_user_attributes",
+                UserPoolId=pool.user_pool_id,
+                Username=username,
+                UserAttributes=_attribute_list(attributes),
+            )
+        await self._call("admin_enable_user", UserPoolId=pool.user_pool_id, Username=username)
+
+    async def delete_user(self, pool: PoolBinding, username: str) -> None:
+        await self._call("admin_delete_user", UserPoolId=pool.user_pool_id, Username=username)
 
     async def resend_invitation(self, pool: PoolBinding, username: str, *, tenant: str) -> CreatedUser:
         user = (

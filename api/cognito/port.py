@@ -91,6 +91,7 @@ class UserRecord:
     attributes: Mapping[str, str]
     created_at: datetime
     modified_at: datetime
+    enabled: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +139,19 @@ class IdentityProvider(Protocol):
     async def list_users(self, pool: PoolBinding) -> list[UserRecord]:
         """Every user of the pool (an administrator's listing; it pages through the whole pool)."""
         ...
+
+    async def create_disabled_user(
+        self, pool: PoolBinding, username: str, password: str, attributes: Mapping[str, str], *, tenant: str
+    ) -> None:
+        """A user with their own password who cannot sign in yet, and to whom nothing is sent: a sign-up
+        awaiting approval. Raises USERNAME_EXISTS like SignUp."""
+        ...
+
+    async def enable_user(self, pool: PoolBinding, username: str, attributes: Mapping[str, str]) -> None:
+        """Let a disabled user sign in, setting the given attributes first (an approval)."""
+        ...
+
+    async def delete_user(self, pool: PoolBinding, username: str) -> None: ...
 
     async def resend_invitation(self, pool: PoolBinding, username: str, *, tenant: str) -> CreatedUser:
         """A new temporary password and a fresh validity for an invited user (MessageAction=RESEND)."""

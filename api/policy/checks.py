@@ -72,12 +72,12 @@ def contradictions(policy: Policy) -> list[Problem]:
                         "change the value, or the pattern/format/length it fails",
                     )
                 )
-    if policy.registration.approval_required:
+    if policy.registration.approval_required and not policy.registration.self_signup:
         problems.append(
             Problem(
                 ("registration", "approval_required"),
-                "approval of self sign-ups is not available in this version of regapi",
-                "set approval_required: false (sign-ups are confirmed by their e-mail code)",
+                "approval applies to self sign-ups, and this tenant has none",
+                "set self_signup: true, or remove approval_required",
             )
         )
     domains = policy.email_domains

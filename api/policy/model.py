@@ -96,7 +96,7 @@ class RegistrationConfig(_Section):
     self_signup: StrictBool = False
     """false: admin-invite only (Cognito's AllowAdminCreateUserOnly); true: signUp is open."""
     approval_required: StrictBool = False
-    """true: self sign-ups wait for an administrator's approval (not available in this version)."""
+    """true: self sign-ups send no code and wait for an administrator's approveSignUp."""
     temporary_password_validity_days: Annotated[StrictInt, Field(ge=1, le=365)] = 7
     """Days an invitation's temporary password stays valid."""
     prevent_user_existence_errors: StrictBool = True

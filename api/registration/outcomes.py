@@ -118,6 +118,21 @@ class InvitationResent:
 
 
 @dataclass(frozen=True, slots=True)
+class PendingSignUp:
+    username: str
+    requested_at: datetime
+    attributes: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SignUpDecided:
+    """An administrator approved (user_status CONFIRMED) or rejected (user_status None: deleted) a sign-up."""
+
+    username: str
+    user_status: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class SignedUp:
     next_step: str  # CONFIRM_SIGN_UP | AWAIT_APPROVAL | DONE
     delivery: Delivery | None
@@ -146,6 +161,7 @@ class PasswordChangeRequired:
 
 InviteOutcome = Invited | Denied | Failure
 ResendInvitationOutcome = InvitationResent | Denied | Failure
+ApprovalOutcome = SignUpDecided | Denied | Failure
 SignUpOutcome = SignedUp | Denied | Failure
 ConfirmOutcome = Confirmed | Denied | Failure
 ResendOutcome = CodeResent | Denied | Failure

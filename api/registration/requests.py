@@ -36,6 +36,15 @@ class ResendInvitation:
 
 
 @dataclass(frozen=True, slots=True)
+class DecideSignUp:
+    """approveSignUp (approve=True) or rejectSignUp."""
+
+    tenant: str
+    username: str
+    approve: bool
+
+
+@dataclass(frozen=True, slots=True)
 class InvitationQuery:
     """One invitation (username set) or all of a tenant's, optionally of one status."""
 

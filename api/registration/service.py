@@ -32,6 +32,7 @@ from api.registration import requests as rq
 from api.registration.credentials import api_key_name, bearer_token
 from api.registration.forms import build_form
 from api.registration.outcomes import (
+    ApprovalOutcome,
     ChallengeOutcome,
     CodeResent,
     Confirmed,
@@ -46,11 +47,13 @@ from api.registration.outcomes import (
     Invited,
     InviteOutcome,
     PasswordChangeRequired,
+    PendingSignUp,
     ResendInvitationOutcome,
     ResendOutcome,
     SignedIn,
     SignedUp,
     SignInOutcome,
+    SignUpDecided,
     SignUpOutcome,
 )
 from api.registration.sessions import SessionSealer
@@ -318,6 +321,47 @@ class RegistrationService:
             return _failure_for(error)
         return InvitationResent(target.username, self._clock.now() + self._validity(target))
 
+    def _pending(self, target: Target, user: UserRecord) -> PendingSignUp | None:
+        """A sign-up awaiting approval: this tenant's, from sign-up, and not yet enabled."""
+        stamps = user.attributes
+        if user.enabled or stamps.get(ORIGIN_ATTRIBUTE) != "sign_up" or not target.owns(stamps.get(TENANT_ATTRIBUTE)):
+            return None
+        shown = tuple((k, v) for k, v in user.attributes.items() if k in target.policy.policy.attributes)
+        return PendingSignUp(user.username, user.created_at, shown)
+
+    async def pending_sign_ups(self, tenant: str, caller: rq.Caller) -> list[PendingSignUp] | Failure:
+        target = self._target(tenant, "")
+        if isinstance(target, Failure):
+            return target
+        if refused := self._admin(target.policy, caller):
+            return refused
+        pending = [self._pending(target, user) for user in await self._provider.list_users(target.pool)]
+        return [p for p in pending if p is not None]
+
+    async def decide_sign_up(self, request: rq.DecideSignUp, caller: rq.Caller) -> ApprovalOutcome:
+        target = self._target(request.tenant, request.username)
+        if isinstance(target, Failure):
+            return target
+        if refused := self._admin(target.policy, caller):
+            return refused
+        user = await self._provider.admin_get_user(target.pool, target.username)
+        if user is None or self._pending(target, user) is None:
+            return Failure(
+                ErrorCode.USER_NOT_FOUND, "No sign-up of this tenant awaits approval under this name.", "username"
+            )
+        try:
+            if request.approve:
+                # The administrator vouches for the address, as at an invitation (the seed documents'
+                # external-verification case).
+                verified = {"email_verified": "true"} if "email" in user.attributes else {}
+                await self._provider.enable_user(target.pool, target.username, verified)
+            else:
+                await self._provider.delete_user(target.pool, target.username)
+        except ProviderError as error:
+            return _failure_for(error)
+        audit.info("sign-up %s tenant=%s", "approved" if request.approve else "rejected", target.policy.tenant)
+        return SignUpDecided(target.username, "CONFIRMED" if request.approve else None)
+
     # ------------------------------------------------------------ self-service path
 
     async def sign_up(self, request: rq.SignUp) -> SignUpOutcome:
@@ -338,6 +382,8 @@ class RegistrationService:
         # Masked from what the caller sent, not from Cognito's answer: a new and a taken username get the
         # same bytes back.
         sent_to = Delivery("EMAIL", mask_destination(attributes["email"])) if "email" in attributes else None
+        if target.policy.policy.registration.approval_required:
+            return await self._sign_up_for_approval(target, request.password, attributes)
         try:
             result = await self._provider.sign_up(
                 target.pool, target.username, request.password, attributes, tenant=target.policy.tenant
@@ -349,6 +395,18 @@ class RegistrationService:
         if result.user_confirmed:
             return SignedUp("DONE", None)
         return SignedUp("CONFIRM_SIGN_UP", sent_to)
+
+    async def _sign_up_for_approval(self, target: Target, password: str, attributes: dict[str, str]) -> SignUpOutcome:
+        """No code is sent, and the user cannot sign in, until an administrator approves."""
+        try:
+            await self._provider.create_disabled_user(
+                target.pool, target.username, password, attributes, tenant=target.policy.tenant
+            )
+        except ProviderError as error:
+            if error.code is ProviderErrorCode.USERNAME_EXISTS:
+                return SignedUp("AWAIT_APPROVAL", None) if target.hides_existence else USERNAME_TAKEN
+            return _failure_for(error)
+        return SignedUp("AWAIT_APPROVAL", None)
 
     async def confirm_sign_up(self, request: rq.ConfirmSignUp) -> ConfirmOutcome:
         target = self._target(request.tenant, request.username)

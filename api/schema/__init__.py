@@ -14,6 +14,7 @@ from strawberry.types import ExecutionContext
 
 from api.registration import (
     ConfirmSignUp,
+    DecideSignUp,
     Explain,
     Failure,
     FormRequest,
@@ -82,6 +83,13 @@ class Query:
             raise PublicError(found.message, found.code.value)
         return [p.invitation(i) for i in found]
 
+    @strawberry.field(description="Admin: self sign-ups awaiting approval.")  # type: ignore[untyped-decorator]
+    async def pending_sign_ups(self, info: Info, tenant: strawberry.ID) -> list[t.PendingSignUp]:
+        found = await info.context.service.pending_sign_ups(str(tenant), info.context.caller)
+        if isinstance(found, Failure):
+            raise PublicError(found.message, found.code.value)
+        return [p.pending_sign_up(pending) for pending in found]
+
 
 @strawberry.type
 class Mutation:
@@ -98,6 +106,16 @@ class Mutation:
     async def resend_invitation(self, info: Info, input: i.ResendInvitationInput) -> p.ResendInvitationResult:
         request = ResendInvitation(str(input.tenant), input.username)
         return p.invitation_resent(await info.context.service.resend_invitation(request, info.context.caller))
+
+    @strawberry.mutation(description="Admin: let a pending sign-up in.")  # type: ignore[untyped-decorator]
+    async def approve_sign_up(self, info: Info, input: i.ApproveSignUpInput) -> p.ApproveSignUpResult:
+        request = DecideSignUp(str(input.tenant), input.username, approve=True)
+        return p.approved(await info.context.service.decide_sign_up(request, info.context.caller))
+
+    @strawberry.mutation(description="Admin: delete a pending sign-up.")  # type: ignore[untyped-decorator]
+    async def reject_sign_up(self, info: Info, input: i.RejectSignUpInput) -> p.RejectSignUpResult:
+        request = DecideSignUp(str(input.tenant), input.username, approve=False)
+        return p.rejected(await info.context.service.decide_sign_up(request, info.context.caller))
 
     @strawberry.mutation
     async def sign_up(self, info: Info, input: i.SignUpInput) -> p.SignUpResult:

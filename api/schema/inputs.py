@@ -21,6 +21,18 @@ class InviteUserInput:
 
 
 @strawberry.input
+class ApproveSignUpInput:
+    tenant: strawberry.ID
+    username: str
+
+
+@strawberry.input
+class RejectSignUpInput:
+    tenant: strawberry.ID
+    username: str
+
+
+@strawberry.input
 class ResendInvitationInput:
     tenant: strawberry.ID
     username: str

@@ -18,8 +18,10 @@ from api.registration import (
     InvitationResent,
     Invited,
     PasswordChangeRequired,
+    PendingSignUp,
     SignedIn,
     SignedUp,
+    SignUpDecided,
 )
 from api.schema import types as t
 
@@ -28,6 +30,12 @@ InviteUserResult = Annotated[
 ]
 ResendInvitationResult = Annotated[
     t.ResendInvitationSuccess | t.PolicyDenied | t.RegistrationError, strawberry.union("ResendInvitationResult")
+]
+ApproveSignUpResult = Annotated[
+    t.ApproveSignUpSuccess | t.PolicyDenied | t.RegistrationError, strawberry.union("ApproveSignUpResult")
+]
+RejectSignUpResult = Annotated[
+    t.RejectSignUpSuccess | t.PolicyDenied | t.RegistrationError, strawberry.union("RejectSignUpResult")
 ]
 SignUpResult = Annotated[t.SignUpSuccess | t.PolicyDenied | t.RegistrationError, strawberry.union("SignUpResult")]
 ConfirmSignUpResult = Annotated[
@@ -154,6 +162,26 @@ def invitation_resent(value: InvitationResent | Denied | Failure) -> t.ResendInv
         return t.ResendInvitationSuccess(
             username=value.username, temporary_password_expires_at=value.temporary_password_expires_at
         )
+    return refusal(value)
+
+
+def pending_sign_up(value: PendingSignUp) -> t.PendingSignUp:
+    return t.PendingSignUp(
+        username=value.username,
+        requested_at=value.requested_at,
+        attributes=[t.UserAttribute(name=name, value=v) for name, v in value.attributes],
+    )
+
+
+def approved(value: SignUpDecided | Denied | Failure) -> t.ApproveSignUpSuccess | Refusal:
+    if isinstance(value, SignUpDecided):
+        return t.ApproveSignUpSuccess(username=value.username, user_status=t.UserStatus(value.user_status))
+    return refusal(value)
+
+
+def rejected(value: SignUpDecided | Denied | Failure) -> t.RejectSignUpSuccess | Refusal:
+    if isinstance(value, SignUpDecided):
+        return t.RejectSignUpSuccess(username=value.username)
     return refusal(value)
 
 

@@ -61,6 +61,30 @@ class Invitation:
 
 
 @strawberry.type
+class UserAttribute:
+    name: str
+    value: str
+
+
+@strawberry.type
+class PendingSignUp:
+    username: str
+    requested_at: datetime
+    attributes: list[UserAttribute]
+
+
+@strawberry.type
+class ApproveSignUpSuccess:
+    username: str
+    user_status: UserStatus
+
+
+@strawberry.type
+class RejectSignUpSuccess:
+    username: str
+
+
+@strawberry.type
 class ResendInvitationSuccess:
     username: str
     temporary_password_expires_at: datetime

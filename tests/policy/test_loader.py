@@ -288,13 +288,13 @@ CONTRADICTIONS = {
         "email_domains:",
         "either allow or deny",
     ),
-    "approval required": (
+    "approval without self sign-up": (
         ACME,
         "  self_signup: false                    # admin-invite only\n",
         "  self_signup: false\n  approval_required: true\n",
         "registration.approval_required",
         "approval_required: true",
-        "approval_required: false",
+        "remove approval_required",
     ),
     "neither standard nor custom attribute": (
         ACME,

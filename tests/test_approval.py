@@ -1,0 +1,76 @@
+"""Sign-ups that wait for an administrator (registration.approval_required: true)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import ACME_KEY, Api
+from tests.test_signup_flow import confirm, sign_in, sign_up
+
+KEY = "guild-admin-key"
+PASSWORD = "guildpass1"
+PENDING = (
+    "query Pending($tenant: ID!) { pendingSignUps(tenant: $tenant) { username requestedAt attributes { name value } } }"
+)
+APPROVE = """
+mutation Approve($input: ApproveSignUpInput!) {
+  approveSignUp(input: $input) {
+    __typename ... on ApproveSignUpSuccess { username userStatus } ... on RegistrationError { code field }
+  }
+}
+"""
+REJECT = """
+mutation Reject($input: RejectSignUpInput!) {
+  rejectSignUp(input: $input) {
+    __typename ... on RejectSignUpSuccess { username } ... on RegistrationError { code field }
+  }
+}
+"""
+
+
+def apply(api: Api, username: str) -> Any:
+    return sign_up(api, username, tenant="guild", password=PASSWORD, name="Applicant")
+
+
+def pending(api: Api) -> dict[str, Any]:
+    return {p["username"]: p for p in api.data(PENDING, {"tenant": "guild"}, token=KEY)}
+
+
+def decide(api: Api, document: str, username: str, token: str = KEY) -> Any:
+    return api.data(document, {"input": {"tenant": "guild", "username": username}}, token=token)
+
+
+def test_a_sign_up_waits_for_approval_and_sends_nothing(api: Api, unique: str) -> None:
+    username = f"ap-{unique}@guild.example"
+    assert apply(api, username) == {"__typename": "SignUpSuccess", "nextStep": "AWAIT_APPROVAL", "codeDelivery": None}
+    assert api.outbox("guild", username) == []
+    assert sign_in(api, username, PASSWORD, tenant="guild")["code"] == "NOT_AUTHORIZED"
+    assert confirm(api, username, "123456", tenant="guild")["code"] == "CODE_MISMATCH"
+    listed = pending(api)[username]
+    assert {"name": "name", "value": "Applicant"} in listed["attributes"]
+    assert listed["requestedAt"]
+    assert apply(api, username) == apply(api, f"other-{unique}@guild.example")  # a taken name looks the same
+
+    approved = decide(api, APPROVE, username)
+    assert approved == {"__typename": "ApproveSignUpSuccess", "username": username, "userStatus": "CONFIRMED"}
+    assert sign_in(api, username, PASSWORD, tenant="guild")["__typename"] == "SignInSuccess"
+    assert username not in pending(api)
+    assert decide(api, APPROVE, username)["code"] == "USER_NOT_FOUND"  # nothing pending any more
+
+
+def test_a_rejected_sign_up_is_deleted(api: Api, unique: str) -> None:
+    username = f"rj-{unique}@guild.example"
+    apply(api, username)
+    assert decide(api, REJECT, username) == {"__typename": "RejectSignUpSuccess", "username": username}
+    assert username not in pending(api)
+    assert sign_in(api, username, PASSWORD, tenant="guild")["code"] == "NOT_AUTHORIZED"
+    assert apply(api, username)["nextStep"] == "AWAIT_APPROVAL"  # the name is free again
+
+
+def test_only_this_tenants_administrators_decide(api: Api, unique: str) -> None:
+    username = f"ad-{unique}@guild.example"
+    apply(api, username)
+    assert decide(api, APPROVE, username, token=ACME_KEY)["code"] == "NOT_AUTHORIZED"
+    body = api.gql(PENDING, {"tenant": "guild"}, token=ACME_KEY)
+    assert body["errors"][0]["extensions"]["code"] == "NOT_AUTHORIZED"
+    assert username in pending(api)
