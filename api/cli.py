@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from api.policy import PolicyError, PolicyLoadError, TenantPolicy, load_directory
+from api.policy import PolicyError, PolicyLoadError, TenantPolicy, load_directory, load_policy
 from api.policy.against_pool import against_pool
 from api.policy.checks import Problem
 from api.policy.loader import located
@@ -132,6 +132,75 @@ def _explain(args: argparse.Namespace) -> int:
     return 0 if decision.allowed else 1
 
 
+def _diff(args: argparse.Namespace) -> int:
+    from api.policy.diff import diff, newly_required  # noqa: PLC0415
+
+    try:
+        old, new = load_policy(Path(args.old)), load_policy(Path(args.new))
+    except PolicyLoadError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    changes = diff(old.policy, new.policy)
+    report: dict[str, object] = {
+        "old": {"file": str(old.path), "revision": old.revision},
+        "new": {"file": str(new.path), "revision": new.revision},
+        "changes": [
+            {"path": c.path, "kind": c.kind, "before": c.before, "after": c.after, "note": c.note} for c in changes
+        ],
+    }
+    affected = (
+        _affected_users(new, old, newly_required(old.policy, new.policy), Settings.from_env())
+        if args.against_pool
+        else {}
+    )
+    if args.against_pool:
+        report["affected"] = affected
+    if args.format == "json":
+        print(json.dumps(report, indent=2, default=str))
+        return 0
+    print(f"{old.path} ({old.revision}) -> {new.path} ({new.revision}): {len(changes)} change(s)")
+    for change in changes:
+        print(f"  {change.kind:<8} {change.path}: {change.before!r} -> {change.after!r}")
+        if change.note:
+            print(f"           {change.note}")
+    for group, users in affected.items():
+        print(f"  affected: {group}: {len(users)}")
+        for user in users:
+            print(f"    {user}")
+    return 0
+
+
+def _affected_users(
+    new: TenantPolicy, old: TenantPolicy, required: dict[str, list[str]], settings: Settings
+) -> dict[str, list[str]]:
+    """The users of the tenant's pool a change touches: pending sign-ups when self sign-up closes, open
+    invitations, and users lacking a newly required attribute."""
+    import asyncio  # noqa: PLC0415
+
+    from api.cognito.adapter import CognitoAdapter, create_client  # noqa: PLC0415
+    from api.cognito.port import PoolBinding  # noqa: PLC0415
+    from api.policy.model import TENANT_ATTRIBUTE  # noqa: PLC0415
+
+    cognito = new.policy.cognito
+    if not cognito.user_pool_id or not cognito.client_id:
+        raise SystemExit("regapi: --against-pool needs cognito.user_pool_id and cognito.client_id in the new policy")
+    adapter = CognitoAdapter(create_client(settings.region, settings.cognito_endpoint))
+    pool = PoolBinding(cognito.user_pool, cognito.user_pool_id, cognito.client_id)
+    users = [
+        u for u in asyncio.run(adapter.list_users(pool)) if u.attributes.get(TENANT_ATTRIBUTE) in (new.tenant, None)
+    ]
+    affected: dict[str, list[str]] = {
+        "open invitations": [u.username for u in users if u.status == "FORCE_CHANGE_PASSWORD"]
+    }
+    if old.policy.registration.self_signup and not new.policy.registration.self_signup:
+        affected["pending sign-ups"] = [u.username for u in users if u.status == "UNCONFIRMED"]
+    for name in required:
+        affected[f"missing newly required {name}"] = [
+            u.username for u in users if u.status == "CONFIRMED" and not u.attributes.get(name)
+        ]
+    return affected
+
+
 def _policy_schema(_: argparse.Namespace) -> int:
     from api.policy.model import policy_json_schema  # noqa: PLC0415
 
@@ -177,6 +246,14 @@ def parser() -> argparse.ArgumentParser:
         "--existing", action="append", default=[], metavar="NAME", help="first_sign_in: an attribute the user has"
     )
     explain.set_defaults(run=_explain)
+    changes = policy.add_parser("diff", help="list what changing one policy file into another does")
+    changes.add_argument("old")
+    changes.add_argument("new")
+    changes.add_argument(
+        "--against-pool", action="store_true", help="also list the users of the new policy's pool the change affects"
+    )
+    changes.add_argument("--format", choices=["text", "json"], default="text")
+    changes.set_defaults(run=_diff)
     schema = policy.add_parser("schema", help="print the JSON Schema of policy files")
     schema.set_defaults(run=_policy_schema)
 
