@@ -37,6 +37,11 @@ class ConfiguredPools:
         if any(p.cognito != cognito for p in policies[1:]):
             # Taking one of them would send some tenants' users to a pool their own policy does not name.
             raise ConfigurationError(f"pool {name!r}: the tenants naming it give different cognito settings")
+        if len(policies) > 1 and not cognito.client_secret_env:
+            # With a public client anyone could call SignUp directly and claim any tenant's stamp.
+            raise ConfigurationError(
+                f"pool {name!r} is shared by several tenants: its app client must have a secret (client_secret_env)"
+            )
         if not cognito.user_pool_id or not cognito.client_id:
             raise ConfigurationError(
                 f"pool {name!r}: the aws backend needs cognito.user_pool_id and cognito.client_id in its policy"

@@ -43,7 +43,10 @@ def pool_parameters(name: str, policies: Sequence[Policy]) -> dict[str, Any]:
             }
         },
         "AdminCreateUserConfig": {
-            "AllowAdminCreateUserOnly": not any(p.registration.self_signup for p in policies),
+            # Approval sign-ups are created with the admin calls, so only open sign-up opens the pool.
+            "AllowAdminCreateUserOnly": not any(
+                p.registration.self_signup and not p.registration.approval_required for p in policies
+            ),
         },
         "AutoVerifiedAttributes": ["email"],
         "AccountRecoverySetting": {"RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]},
@@ -57,7 +60,9 @@ def client_parameters(policies: Iterable[Policy]) -> dict[str, Any]:
     policies = list(policies)
     return {
         "ClientName": "regapi",
-        "GenerateSecret": any(p.cognito.client_secret_env for p in policies),
+        # A confidential client: only the holder of the secret (regapi) can call the pool, so nobody can
+        # sign up, confirm or write attributes around the policies by calling Cognito directly.
+        "GenerateSecret": True,
         "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
         "PreventUserExistenceErrors": (
             "ENABLED" if all(p.registration.prevent_user_existence_errors for p in policies) else "LEGACY"

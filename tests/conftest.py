@@ -283,11 +283,12 @@ def provision_remote(url: str, policy_dir: Path, target: Path) -> dict[str, str]
         policies = [t.policy for t in members]
         pool_id = client.create_user_pool(**pool_parameters(name, policies))["UserPool"]["Id"]
         app_client = client.create_user_pool_client(UserPoolId=pool_id, **client_parameters(policies))["UserPoolClient"]
+        # As an operator would: the pool's client has a secret, named by every tenant using the pool.
+        secret_env = f"{name.upper()}_CLIENT_SECRET"
+        secrets[secret_env] = app_client["ClientSecret"]
         for tenant in members:
             data = yaml.safe_load(tenant.path.read_text(encoding="utf-8"))
-            data["cognito"].update(user_pool_id=pool_id, client_id=app_client["ClientId"])
-            if secret_env := data["cognito"].get("client_secret_env"):
-                secrets[secret_env] = app_client["ClientSecret"]
+            data["cognito"].update(user_pool_id=pool_id, client_id=app_client["ClientId"], client_secret_env=secret_env)
             (target / tenant.path.name).write_text(yaml.safe_dump(data), encoding="utf-8")
     return secrets
 

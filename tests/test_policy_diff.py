@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from api.cognito.adapter import create_client
+from api.cognito.adapter import create_client, secret_hash
 from api.policy import load_policy
 from api.provisioning import client_parameters, pool_parameters
 from tests.conftest import DEMO_POLICIES, ROOT
@@ -76,14 +76,14 @@ def test_against_the_pool_it_lists_the_users_a_change_affects(standalone_cognito
     cognito = create_client("us-east-1", standalone_cognito)
     before = load_policy(DEMO_POLICIES / "shop.yaml").policy
     pool_id = cognito.create_user_pool(**pool_parameters("shop", [before]))["UserPool"]["Id"]
-    client_id = cognito.create_user_pool_client(UserPoolId=pool_id, **client_parameters([before]))["UserPoolClient"][
-        "ClientId"
-    ]
+    app_client = cognito.create_user_pool_client(UserPoolId=pool_id, **client_parameters([before]))["UserPoolClient"]
+    client_id = app_client["ClientId"]
     stamp = [{"Name": "custom:tenant_id", "Value": "shop"}]
     cognito.sign_up(
         ClientId=client_id,
         Username="pending@shop.example",
         Password="pending pass 1",
+        SecretHash=secret_hash(app_client["ClientSecret"], "pending@shop.example", client_id),
         UserAttributes=[{"Name": "email", "Value": "pending@shop.example"}, *stamp],
     )
     cognito.admin_create_user(

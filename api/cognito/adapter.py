@@ -12,6 +12,8 @@ import hashlib
 import hmac
 import json
 import logging
+import secrets
+import string
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -104,6 +106,12 @@ def describe_pool(client: Any, pool_id: str, client_id: str) -> tuple[dict[str, 
     except BotoCoreError:
         raise ProviderError(ProviderErrorCode.UNAVAILABLE) from None
     return pool, app
+
+
+def _undisclosed_password() -> str:
+    """A throw-away password no one learns, meeting any Cognito password policy (256 characters at most)."""
+    alphabet = string.ascii_letters + string.digits
+    return "Aa1!" + "".join(secrets.choice(alphabet) for _ in range(60))
 
 
 def secret_hash(secret: str, username: str, client_id: str) -> str:
@@ -247,28 +255,30 @@ class CognitoAdapter:
         self, pool: PoolBinding, username: str, password: str, attributes: Mapping[str, str], *, tenant: str
     ) -> None:
         # Cognito's SignUp always sends a code the user could confirm with; the admin calls do not. The
-        # user is disabled before its password becomes permanent, so no step leaves a usable account.
+        # user's own password is set only once the account is disabled: until then the temporary password
+        # is a random one nobody is told, so no step leaves an account its owner could use.
         await self._call(
             "admin_create_user",
             UserPoolId=pool.user_pool_id,
             Username=username,
-            TemporaryPassword=password,
+            TemporaryPassword=_undisclosed_password(),
             MessageAction="SUPPRESS",
             UserAttributes=_attribute_list(attributes),
             ClientMetadata={"tenant": tenant},
         )
         try:
             await self._call("admin_disable_user", UserPoolId=pool.user_pool_id, Username=username)
+            await self._call(
+                "admin_set_user_password",
+                UserPoolId=pool.user_pool_id,
+                Username=username,
+                Password=password,
+                Permanent=True,
+            )
         except ProviderError:
+            # Half a sign-up helps nobody: remove it, so the same request can simply be sent again.
             await self._call("admin_delete_user", UserPoolId=pool.user_pool_id, Username=username)
             raise
-        await self._call(
-            "admin_set_user_password",
-            UserPoolId=pool.user_pool_id,
-            Username=username,
-            Password=password,
-            Permanent=True,
-        )
 
     async def enable_user(self, pool: PoolBinding, username: str, attributes: Mapping[str, str]) -> None:
         if attributes:

@@ -500,6 +500,8 @@ def _new_password_answer(self: CognitoIdpResponse) -> None:
     if user is None or user.username != issued.username:
         # The session belongs to another user: answering it must not set this user's password.
         raise NotAuthorizedError("Invalid session for the user.")
+    if not user.enabled:
+        raise NotAuthorizedError("User is disabled.")
     new_values = {
         key.removeprefix("userAttributes."): value
         for key, value in answers.items()
