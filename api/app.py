@@ -88,6 +88,16 @@ def create_app(
             for errors in store.errors.values()
             for e in errors
         ]
+        if reloader is not None and reloader.stopped:
+            refused.append(
+                {
+                    "file": str(settings.policy_dir),
+                    "line": None,
+                    "key": "",
+                    "message": reloader.stopped,
+                    "fix": "restart the server",
+                }
+            )
         status = "degraded" if refused else "ready"
         body = {"status": status if len(store) else "no tenants", "tenants": len(store), "refused": refused}
         return JSONResponse(body, status_code=200 if len(store) else 503)

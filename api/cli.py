@@ -179,21 +179,24 @@ def _affected_users(
 
     from api.cognito.adapter import CognitoAdapter, create_client  # noqa: PLC0415
     from api.cognito.port import PoolBinding  # noqa: PLC0415
-    from api.policy.model import TENANT_ATTRIBUTE  # noqa: PLC0415
+    from api.policy.model import ORIGIN_ATTRIBUTE, TENANT_ATTRIBUTE  # noqa: PLC0415
 
     cognito = new.policy.cognito
     if not cognito.user_pool_id or not cognito.client_id:
         raise SystemExit("regapi: --against-pool needs cognito.user_pool_id and cognito.client_id in the new policy")
     adapter = CognitoAdapter(create_client(settings.region, settings.cognito_endpoint))
     pool = PoolBinding(cognito.user_pool, cognito.user_pool_id, cognito.client_id)
-    users = [
-        u for u in asyncio.run(adapter.list_users(pool)) if u.attributes.get(TENANT_ATTRIBUTE) in (new.tenant, None)
-    ]
+    # The tenant's own users: stamped with it (unstamped users belong to no tenant of a shared pool).
+    users = [u for u in asyncio.run(adapter.list_users(pool)) if u.attributes.get(TENANT_ATTRIBUTE) == new.tenant]
     affected: dict[str, list[str]] = {
         "open invitations": [u.username for u in users if u.status == "FORCE_CHANGE_PASSWORD"]
     }
     if old.policy.registration.self_signup and not new.policy.registration.self_signup:
-        affected["pending sign-ups"] = [u.username for u in users if u.status == "UNCONFIRMED"]
+        affected["pending sign-ups"] = [
+            u.username
+            for u in users
+            if u.status == "UNCONFIRMED" or (not u.enabled and u.attributes.get(ORIGIN_ATTRIBUTE) == "sign_up")
+        ]
     for name in required:
         affected[f"missing newly required {name}"] = [
             u.username for u in users if u.status == "CONFIRMED" and not u.attributes.get(name)

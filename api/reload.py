@@ -10,6 +10,7 @@ import logging
 from collections.abc import MutableMapping
 from pathlib import Path
 
+import anyio.to_thread
 from watchfiles import awatch
 
 from api.cognito.port import PoolBinding
@@ -32,6 +33,7 @@ class PolicyReloader:
         self._store = store
         self._binder = binder
         self._pools = pools
+        self.stopped: str | None = None  # why watching stopped, for GET /readyz
 
     def apply(self, path: Path) -> None:
         """Bring the store in line with one file as it is now."""
@@ -55,6 +57,11 @@ class PolicyReloader:
         except ConfigurationError as exc:
             self._refuse(path, (PolicyError(path, None, "cognito", str(exc), "see README: Settings and endpoints"),))
             return
+        except Exception as exc:  # one file must never stop the reload of the others
+            log.exception("policy file could not be applied: %s", path)
+            message = f"could not be applied ({type(exc).__name__})"
+            self._refuse(path, (PolicyError(path, None, "", message, "see the server log"),))
+            return
         self._pools[policy.policy.cognito.user_pool] = binding
         self._store.put(policy)
         log.info("policy reloaded: tenant %s revision %s", policy.tenant, policy.revision)
@@ -71,6 +78,12 @@ class PolicyReloader:
 
     async def watch(self) -> None:
         """Runs until cancelled (the app's lifespan does that at shutdown)."""
-        async for changes in awatch(self.directory, debounce=DEBOUNCE_MS, step=50, recursive=False):
-            for _, changed in sorted(changes, key=lambda change: change[1]):
-                self.apply(Path(changed))
+        try:
+            async for changes in awatch(self.directory, debounce=DEBOUNCE_MS, step=50, recursive=False):
+                for _, changed in sorted(changes, key=lambda change: change[1]):
+                    # Off the event loop: parsing and provisioning a pool must not stall requests.
+                    await anyio.to_thread.run_sync(self.apply, Path(changed))
+        except Exception as exc:
+            self.stopped = f"policy reload stopped: {type(exc).__name__}"
+            log.exception("policy reload stopped; restart the server to pick up policy changes")
+            raise

@@ -95,6 +95,11 @@ def test_a_policy_that_fits_its_pool_passes(standalone_cognito: str, tmp_path: P
             {"Name": "origin", "AttributeDataType": "String", "Mutable": False},
         ],
     )["UserPool"]["Id"]
-    client_id = cognito.create_user_pool_client(UserPoolId=pool_id, ClientName="c")["UserPoolClient"]["ClientId"]
-    (tmp_path / "against.yaml").write_text(POLICY.format(pool_id=pool_id, client_id=client_id), encoding="utf-8")
+    client_id = cognito.create_user_pool_client(UserPoolId=pool_id, ClientName="c", GenerateSecret=True)[
+        "UserPoolClient"
+    ]["ClientId"]
+    policy = POLICY.format(pool_id=pool_id, client_id=client_id).replace(
+        f"  client_id: {client_id}\n", f"  client_id: {client_id}\n  client_secret_env: AGAINST_SECRET\n"
+    )
+    (tmp_path / "against.yaml").write_text(policy, encoding="utf-8")
     assert check(tmp_path, standalone_cognito) == (0, {"ok": True, "tenants": ["against"], "errors": []})

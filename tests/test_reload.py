@@ -137,3 +137,23 @@ def test_a_change_reloads_only_its_own_file(tmp_path: Path) -> None:
     assert store["shop"].policy.password.min_length == 11
     reloader.apply(tmp_path / "notes.txt")  # not a policy file: ignored
     assert set(store) == {"acme", "shop"}
+
+
+def test_a_hostile_file_is_refused_and_reload_goes_on(served: tuple[httpx.Client, Path]) -> None:
+    http, directory = served
+    laughs = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + n)}: &{chr(98 + n)} [{', '.join([f'*{chr(97 + n)}'] * 10)}]\n" for n in range(12)
+    )
+    (directory / "laughs.yaml").write_text(laughs, encoding="utf-8")
+    (directory / "deep.yaml").write_text("a: " + "[" * 3000 + "]" * 3000 + "\n", encoding="utf-8")
+
+    def both_refused() -> Any:
+        refused = http.get("/readyz").json()["refused"]
+        return refused if {Path(e["file"]).name for e in refused} == {"laughs.yaml", "deep.yaml"} else None
+
+    refused = eventually(both_refused)
+    assert refused, http.get("/readyz").json()
+    messages = " ".join(e["message"] for e in refused)
+    assert "aliases" in messages
+    edit(directory / "acme.yaml", "self_signup: false", "self_signup: true")
+    assert eventually(lambda: form(http, "acme")["data"]["registrationForm"]["enabled"])

@@ -24,6 +24,14 @@ def against_pool(policy: Policy, pool: Mapping[str, Any], client: Mapping[str, A
     problems: list[Problem] = []
     schema = {a["Name"]: a for a in pool.get("SchemaAttributes", [])}
     creating = ["invite", "sign_up"] if policy.registration.self_signup else ["invite"]
+    if not client.get("ClientSecret"):
+        problems.append(
+            Problem(
+                ("cognito", "client_id"),
+                "the app client has no secret: anyone can call SignUp and the other public calls around the policy",
+                "give regapi a confidential app client (with a secret) and name it in client_secret_env",
+            )
+        )
     for name, rule in policy.attributes.items():
         attribute = schema.get(name)
         if attribute is None:
@@ -66,7 +74,8 @@ def against_pool(policy: Policy, pool: Mapping[str, Any], client: Mapping[str, A
                 )
             )
     admin_only = pool.get("AdminCreateUserConfig", {}).get("AllowAdminCreateUserOnly", False)
-    if policy.registration.self_signup and admin_only:
+    # Sign-ups awaiting approval are created with the admin calls, so they work on an admin-only pool.
+    if policy.registration.self_signup and not policy.registration.approval_required and admin_only:
         problems.append(
             Problem(
                 ("registration", "self_signup"),

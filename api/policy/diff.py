@@ -69,7 +69,7 @@ def _annotate(change: Change, old: Policy, new: Policy) -> Change:
     elif path.startswith("password."):
         note = "applies to passwords set from now on; existing passwords stay valid"
     elif path.endswith(".required") and path.startswith("attributes."):
-        note = "users created before lack attributes that are now required; they are asked at the next form"
+        note = "users created before may lack it and are not asked again; --against-pool lists the confirmed ones"
     elif path.startswith("email_domains"):
         note = "applies to registrations from now on; existing users keep their addresses"
     elif path.startswith("attributes.") and change.after is None:

@@ -22,6 +22,7 @@ except ImportError:  # pragma: no cover
     from yaml import SafeLoader  # type: ignore[assignment]
 
 FREEZE_EVERY = 1000
+MAX_DEPTH = 16
 TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 POLICY_SUFFIXES = (".yaml", ".yml")
 
@@ -85,6 +86,8 @@ def load_policy(path: Path) -> TenantPolicy:
             loader.dispose()
     except UnicodeDecodeError:
         raise PolicyLoadError([PolicyError(path, None, "", "the file is not UTF-8", "save it as UTF-8")]) from None
+    except RecursionError:
+        raise PolicyLoadError([PolicyError(path, None, "", "YAML nested too deeply", "flatten the file")]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -182,6 +185,8 @@ def _read(loader: SafeLoader) -> tuple[Any, dict[Key, int], list[Key]]:
     if root is None:
         return None, reader.lines, reader.duplicates
     data = reader.build(root, ())
+    if reader.refused:
+        raise yaml.YAMLError(reader.refused)
     if reader.unusual:  # a merge key or an unhashable key: leave the data to PyYAML
         data = loader.construct_document(root)
     return data, reader.lines, reader.duplicates
@@ -195,8 +200,19 @@ class _Reader:
         self.lines: dict[Key, int] = {}
         self.duplicates: list[Key] = []
         self.unusual = False
+        self.refused = ""
+        self._seen: set[int] = set()
 
     def build(self, node: yaml.Node, key: Key) -> Any:
+        # A policy needs neither aliases nor deep nesting, and both can make a few bytes expand into
+        # millions of nodes (a "billion laughs" file would stall the reload of every tenant).
+        if id(node) in self._seen and isinstance(node, yaml.CollectionNode):
+            self.refused = self.refused or "anchors and aliases (&name, *name) are not allowed in policy files"
+            return None
+        if len(key) > MAX_DEPTH:
+            self.refused = self.refused or f"nested deeper than {MAX_DEPTH} levels"
+            return None
+        self._seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
             mapping: dict[Any, Any] = {}
             for key_node, value_node in node.value:

@@ -109,7 +109,8 @@ def _failure_for(error: ProviderError) -> Failure:
 
 
 def id_token_claims(token: str) -> dict[str, object]:
-    """The payload of an ID token Cognito just issued to regapi (trusted: it came over TLS from Cognito)."""
+    """The payload of an ID token the identity provider just answered regapi's own call with (trusted as
+    far as the connection to the provider is)."""
     try:
         payload = token.split(".")[1]
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
@@ -335,6 +336,8 @@ class RegistrationService:
             return target
         if refused := self._admin(target.policy, caller):
             return refused
+        if not target.policy.policy.registration.approval_required:
+            return []
         pending = [self._pending(target, user) for user in await self._provider.list_users(target.pool)]
         return [p for p in pending if p is not None]
 
@@ -345,7 +348,9 @@ class RegistrationService:
         if refused := self._admin(target.policy, caller):
             return refused
         user = await self._provider.admin_get_user(target.pool, target.username)
-        if user is None or self._pending(target, user) is None:
+        # Only tenants with approval have pending sign-ups: elsewhere a disabled user was disabled on purpose.
+        approving = target.policy.policy.registration.approval_required
+        if not approving or user is None or self._pending(target, user) is None:
             return Failure(
                 ErrorCode.USER_NOT_FOUND, "No sign-up of this tenant awaits approval under this name.", "username"
             )
@@ -360,7 +365,7 @@ class RegistrationService:
         except ProviderError as error:
             return _failure_for(error)
         audit.info("sign-up %s tenant=%s", "approved" if request.approve else "rejected", target.policy.tenant)
-        return SignUpDecided(target.username, "CONFIRMED" if request.approve else None)
+        return SignUpDecided(target.username, user.status if request.approve else None)
 
     # ------------------------------------------------------------ self-service path
 
@@ -463,6 +468,10 @@ class RegistrationService:
         if isinstance(target, Failure):
             return target
         if not is_valid_username(target.username) or not request.password:
+            return WRONG_CREDENTIALS
+        # In a shared pool, another tenant's user must get nothing from Cognito through this tenant: not
+        # its refusals (unconfirmed, expired, reset) and not a failed try counted against its lockout.
+        if not await self._belongs(target):
             return WRONG_CREDENTIALS
         try:
             result = await self._provider.initiate_auth(target.pool, target.username, request.password)

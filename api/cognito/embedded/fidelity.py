@@ -339,6 +339,21 @@ def admin_create_user(self: CognitoIdpResponse) -> ActionResult:
     return ActionResult({"User": user.to_json(extended=True)})
 
 
+def admin_delete_user(self: CognitoIdpResponse) -> ActionResult:
+    """Deleting a user also forgets its codes, lock, temporary password and sessions: a new user of the
+    same name starts clean."""
+    pool = self.backend.describe_user_pool(self._get_param("UserPoolId"))
+    user = self.backend.admin_get_user(pool.id, self._get_param("Username"))
+    self.backend.admin_delete_user(pool.id, user.username)
+    rules = REGISTRY.rules(pool.id)
+    with rules.lock:
+        rules.codes.pop(user.username, None)
+        rules.temporary_passwords.pop(user.username, None)
+        for session in [s for s, issued in rules.sessions.items() if issued.username == user.username]:
+            del rules.sessions[session]
+    return EmptyResult()
+
+
 def admin_update_user_attributes(self: CognitoIdpResponse) -> ActionResult:
     pool_id = self._get_param("UserPoolId")
     user_attributes = self._get_param("UserAttributes", [])
@@ -564,6 +579,7 @@ def install() -> None:
         responses.admin_confirm_sign_up = admin_confirm_sign_up
         responses.admin_create_user = admin_create_user
         responses.admin_update_user_attributes = admin_update_user_attributes
+        responses.admin_delete_user = admin_delete_user
         responses.update_user_attributes = update_user_attributes
         responses.initiate_auth = initiate_auth
         responses.admin_initiate_auth = admin_initiate_auth
