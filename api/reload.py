@@ -44,6 +44,7 @@ class PolicyReloader:
             gone = self._store.remove(path)
             if gone is not None:
                 log.warning("policy removed: tenant %s is no longer served", gone.tenant)
+                self._rebind(gone.policy.cognito.user_pool)
             return
         try:
             policy = load_policy(path)
@@ -65,6 +66,17 @@ class PolicyReloader:
         self._pools[policy.policy.cognito.user_pool] = binding
         self._store.put(policy)
         log.info("policy reloaded: tenant %s revision %s", policy.tenant, policy.revision)
+
+    def _rebind(self, pool: str) -> None:
+        """After a tenant left a shared pool, the pool takes the rules of those that remain (it may
+        tighten: the leaving tenant may have been the one that kept sign-up open)."""
+        remaining = [self._store[t].policy for t in sorted(self._store.pool_tenants(pool))]
+        if not remaining:
+            return
+        try:
+            self._pools[pool] = self._binder.bind(pool, remaining)
+        except Exception:  # the tenants still served keep the pool as it was
+            log.exception("pool %s could not follow the removal of a tenant", pool)
 
     def _check_conflicts(self, policy: TenantPolicy) -> None:
         same_name = self._store.get(policy.tenant)

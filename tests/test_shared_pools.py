@@ -11,6 +11,7 @@ from tests.documents import INVITE_USER, codes
 from tests.test_signup_flow import confirm, resend, sign_in, sign_up
 
 SOUTH_KEY = "south-admin-key"
+NORTH_KEY = "north-admin-key"
 PASSWORD = "lenient1"
 
 
@@ -37,7 +38,8 @@ def test_pending_users_of_one_tenant_are_unknown_to_the_other(api: Api, unique: 
     code = api.last_code("north", username)
     assert confirm(api, username, code, tenant="south")["code"] == "CODE_MISMATCH"
     assert resend(api, username, tenant="south")["__typename"] == "ResendConfirmationCodeSuccess"
-    assert len(api.outbox("north", username)) == 1  # the other tenant's resend sent nothing
+    assert api.outbox("south", username) == []  # the other tenant's resend sent nothing
+    assert len(api.outbox("north", username)) == 1
     assert confirm(api, username, code, tenant="north")["__typename"] == "ConfirmSignUpSuccess"
 
 
@@ -65,3 +67,20 @@ def test_usernames_are_unique_across_the_pool(api: Api, unique: str) -> None:
         INVITE_USER, {"input": {"tenant": "south", "username": username, "attributes": []}}, token=SOUTH_KEY
     )
     assert (taken["__typename"], taken["code"]) == ("RegistrationError", "USERNAME_EXISTS")
+
+
+def test_invitations_of_one_tenant_are_invisible_to_the_other(api: Api, unique: str) -> None:
+    username = f"iv-{unique}@regional.example"
+    invited = api.data(
+        INVITE_USER, {"input": {"tenant": "south", "username": username, "attributes": []}}, token=SOUTH_KEY
+    )
+    assert invited["__typename"] == "InviteUserSuccess"
+    query = "query($t: ID!, $u: String!) { invitation(tenant: $t, username: $u) { status } }"
+    assert api.data(query, {"t": "south", "u": username}, token=SOUTH_KEY) == {"status": "PENDING"}
+    assert api.data(query, {"t": "north", "u": username}, token=NORTH_KEY) is None
+    resend = (
+        "mutation($i: ResendInvitationInput!) { resendInvitation(input: $i) { ... on RegistrationError { code } } }"
+    )
+    assert api.data(resend, {"i": {"tenant": "north", "username": username}}, token=NORTH_KEY) == {
+        "code": "USER_NOT_FOUND"
+    }
