@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -17,6 +18,7 @@ from starlette.routing import Route
 from api.clock import Clock
 from api.cognito.adapter import CognitoAdapter, create_client
 from api.cognito.port import IdentityProvider, PoolBinding
+from api.http import RequestLimits
 from api.policy import TenantPolicy, load_directory, normalize_username
 from api.policy.store import PolicyStore
 from api.pools import ConfigurationError, ConfiguredPools, EmbeddedPools, NamedPools, PoolBinder
@@ -74,7 +76,7 @@ def create_app(
     }
 
     service = RegistrationService(store, pools, provider, SessionSealer(settings.session_secret), clock)
-    graphql = GraphQLView(build_schema(), service, graphiql=not settings.production)
+    graphql = GraphQLView(build_schema(production=settings.production), service, graphiql=not settings.production)
     # Policies handed in by the caller have no directory to watch.
     reloader = PolicyReloader(settings.policy_dir, store, binder, pools) if policies is None else None
 
@@ -118,7 +120,9 @@ def create_app(
         Route("/healthz", healthz),
         Route("/readyz", readyz),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(
+        routes=routes, lifespan=lifespan, middleware=[Middleware(RequestLimits, max_body_bytes=settings.max_body_bytes)]
+    )
     # Everything built so far (policies, schema, clients) lives as long as the process: keep it out of the
     # cyclic collector's scans, which would otherwise walk thousands of tenants' objects on every pass.
     gc.freeze()

@@ -15,6 +15,15 @@ class SettingsError(ValueError):
     pass
 
 
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or int(raw) <= 0:
+        raise SettingsError(f"{name} must be a positive whole number, not {raw!r}")
+    return int(raw)
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     host: str = "127.0.0.1"
@@ -28,6 +37,8 @@ class Settings:
     production: bool = False
     # Watch the policy directory and reload changed files (REGAPI_RELOAD=0 turns it off).
     reload: bool = True
+    # Larger bodies are refused with 413 before anything is parsed.
+    max_body_bytes: int = 64 * 1024
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -53,4 +64,5 @@ class Settings:
             session_secret=secret.encode() if secret else None,
             production=env.get("REGAPI_ENV", "development") == "production",
             reload=env.get("REGAPI_RELOAD", "1") not in ("0", "false", "no"),
+            max_body_bytes=_positive_int(env, "REGAPI_MAX_BODY_BYTES", 64 * 1024),
         )

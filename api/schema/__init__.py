@@ -6,6 +6,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
@@ -157,19 +158,21 @@ class Schema(strawberry.Schema):
 # Built once: a limiter that builds its rule per request makes the validation cache miss every time
 # (../shared/research/perf-baseline.md), and validation is 70% of an uncached request.
 _VALIDATION_RULES: list[Any] = [depth_rule(MAX_DEPTH, None, None), max_aliases_rule(MAX_ALIASES)]
+# In production the schema is not for browsing: no introspection (and no GraphiQL, see the view).
+_PRODUCTION_RULES: list[Any] = [*_VALIDATION_RULES, NoSchemaIntrospectionCustomRule]
 
 
-def build_schema() -> Schema:
+def build_schema(*, production: bool = False) -> Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
         config=StrawberryConfig(batching_config=None),
         extensions=[
             lambda: MaxTokensLimiter(MAX_TOKENS),  # the cheap first gate: stops a huge document while parsing
-            lambda: AddValidationRules(_VALIDATION_RULES),
+            lambda: AddValidationRules(_PRODUCTION_RULES if production else _VALIDATION_RULES),
             ParserCache,
             ValidationCache,
-            SafeErrors,
+            lambda: SafeErrors(hide_suggestions=production),
         ],
     )
 

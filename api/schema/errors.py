@@ -22,6 +22,9 @@ GENERIC = "Unexpected error."
 _VALUE_MARKER = re.compile(r"\b(found\b|got invalid value\b|cannot represent\b)", re.IGNORECASE)
 
 
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
+
 class PublicError(GraphQLError):
     """A deliberate top-level error with a stable code in `extensions.code`; never masked."""
 
@@ -42,18 +45,23 @@ def redact(message: str) -> str:
 
 
 class SafeErrors(MaskErrors):
-    def __init__(self) -> None:
+    def __init__(self, *, hide_suggestions: bool = False) -> None:
         super().__init__(should_mask_error=self._needs_rewrite, error_message=GENERIC)
+        self._hide_suggestions = hide_suggestions
 
-    @staticmethod
-    def _needs_rewrite(error: GraphQLError) -> bool:
-        return is_unexpected(error) or redact(error.message) != error.message
+    def _rewrite(self, message: str) -> str:
+        message = redact(message)
+        # "Did you mean 'password'?" maps the schema for a prober; production keeps it to itself.
+        return _SUGGESTION.sub("", message) if self._hide_suggestions else message
+
+    def _needs_rewrite(self, error: GraphQLError) -> bool:
+        return is_unexpected(error) or self._rewrite(error.message) != error.message
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         if is_unexpected(error):
             return super().anonymise_error(error)
         return GraphQLError(
-            message=redact(error.message),
+            message=self._rewrite(error.message),
             nodes=error.nodes,
             source=error.source,
             positions=error.positions,
