@@ -304,6 +304,7 @@ class CognitoAdapter:
             )
         )["User"]
         record = _user_record(user, "Attributes")
+        # The new temporary password's validity runs from now, which Cognito records as the modification.
         return CreatedUser(record.username, record.status, record.modified_at)
 
     async def initiate_auth(self, pool: PoolBinding, username: str, password: str) -> AuthResult:

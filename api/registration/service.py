@@ -174,10 +174,16 @@ class RegistrationService:
 
     # ------------------------------------------------------------ helpers
 
-    def _target(self, tenant: str, username: str) -> Target | Failure:
+    def _policy(self, tenant: str) -> TenantPolicy | Failure:
         policy = self._policies.get(tenant)
         if policy is None:
             return Failure(ErrorCode.TENANT_NOT_FOUND, f"No tenant named {tenant!r}.", "tenant")
+        return policy
+
+    def _target(self, tenant: str, username: str) -> Target | Failure:
+        policy = self._policy(tenant)
+        if isinstance(policy, Failure):
+            return policy
         name = policy.policy.cognito.user_pool
         shared = len(self._policies.pool_tenants(name)) > 1
         return Target(policy, self._pools[name], normalize_username(policy.policy, username), shared)
@@ -223,18 +229,16 @@ class RegistrationService:
     # ------------------------------------------------------------ public queries
 
     def form(self, request: rq.FormRequest) -> Form | Failure:
-        policy = self._policies.get(request.tenant)
-        if policy is None:
-            return Failure(ErrorCode.TENANT_NOT_FOUND, f"No tenant named {request.tenant!r}.", "tenant")
-        return build_form(policy, request.operation)
+        policy = self._policy(request.tenant)
+        return policy if isinstance(policy, Failure) else build_form(policy, request.operation)
 
     # ------------------------------------------------------------ admin path
 
     def explain(self, request: rq.Explain, caller: rq.Caller) -> Decision | Failure:
         """The decision a request would get, without calling Cognito or writing the audit log."""
-        policy = self._policies.get(request.tenant)
-        if policy is None:
-            return Failure(ErrorCode.TENANT_NOT_FOUND, f"No tenant named {request.tenant!r}.", "tenant")
+        policy = self._policy(request.tenant)
+        if isinstance(policy, Failure):
+            return policy
         if refused := self._admin(policy, caller):
             return refused
         return explain(policy, request)
@@ -264,8 +268,7 @@ class RegistrationService:
             if error.code is ProviderErrorCode.USERNAME_EXISTS:
                 return USERNAME_TAKEN  # the admin path may know: the caller holds the tenant's key
             return _failure_for(error)
-        validity = timedelta(days=target.policy.policy.registration.temporary_password_validity_days)
-        return Invited(created.username, created.status, created.created_at + validity)
+        return Invited(created.username, created.status, created.created_at + self._validity(target))
 
     def _validity(self, target: Target) -> timedelta:
         return timedelta(days=target.policy.policy.registration.temporary_password_validity_days)
@@ -317,10 +320,11 @@ class RegistrationService:
         if invitation.status == "ACCEPTED":
             return Failure(ErrorCode.ALREADY_CONFIRMED, "The invitation was accepted already.", "username")
         try:
-            await self._provider.resend_invitation(target.pool, target.username, tenant=target.policy.tenant)
+            resent = await self._provider.resend_invitation(target.pool, target.username, tenant=target.policy.tenant)
         except ProviderError as error:
             return _failure_for(error)
-        return InvitationResent(target.username, self._clock.now() + self._validity(target))
+        # From Cognito's clock, as for inviteUser, so both answers and `invitation` agree.
+        return InvitationResent(target.username, resent.created_at + self._validity(target))
 
     def _pending(self, target: Target, user: UserRecord) -> PendingSignUp | None:
         """A sign-up awaiting approval: this tenant's, from sign-up, and not yet enabled."""
@@ -384,11 +388,11 @@ class RegistrationService:
         attributes[ORIGIN_ATTRIBUTE] = "sign_up"
         if target.policy.policy.username.kind == "email":
             attributes["email"] = target.username
+        if target.policy.policy.registration.approval_required:
+            return await self._sign_up_for_approval(target, request.password, attributes)
         # Masked from what the caller sent, not from Cognito's answer: a new and a taken username get the
         # same bytes back.
         sent_to = Delivery("EMAIL", mask_destination(attributes["email"])) if "email" in attributes else None
-        if target.policy.policy.registration.approval_required:
-            return await self._sign_up_for_approval(target, request.password, attributes)
         try:
             result = await self._provider.sign_up(
                 target.pool, target.username, request.password, attributes, tenant=target.policy.tenant
