@@ -206,9 +206,7 @@ class CognitoAdapter:
             ClientMetadata={"tenant": tenant},
             **self._public_secret(pool, username),
         )
-        return SignUpResult(
-            user_confirmed=bool(result.get("UserConfirmed")), delivery=_delivery(result.get("CodeDeliveryDetails"))
-        )
+        return SignUpResult(user_confirmed=bool(result.get("UserConfirmed")))
 
     async def confirm_sign_up(self, pool: PoolBinding, username: str, code: str, *, tenant: str) -> None:
         await self._call(

@@ -71,8 +71,9 @@ class CodeDeliveryDetails:
 
 @dataclass(frozen=True, slots=True)
 class SignUpResult:
+    # No delivery details: regapi answers with its own mask of the address the caller sent, so a new and
+    # an existing username get the same answer.
     user_confirmed: bool
-    delivery: CodeDeliveryDetails | None
 
 
 @dataclass(frozen=True, slots=True)
