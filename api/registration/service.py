@@ -157,6 +157,17 @@ def explain(policy: TenantPolicy, request: rq.Explain) -> Decision:
     )
 
 
+def _new_user_attributes(target: Target, sent: rq.Attributes, origin: str) -> dict[str, str]:
+    """What Cognito stores for a new user: what the policy allowed, plus regapi's stamps, plus the
+    e-mail address when it is the username."""
+    attributes = dict(sent)
+    attributes[TENANT_ATTRIBUTE] = target.policy.tenant
+    attributes[ORIGIN_ATTRIBUTE] = origin
+    if target.policy.policy.username.kind == "email":
+        attributes["email"] = target.username
+    return attributes
+
+
 class RegistrationService:
     def __init__(
         self,
@@ -252,11 +263,7 @@ class RegistrationService:
         decision = self._decide(target.policy, PolicyRequest(Operation.INVITE, target.username, request.attributes))
         if not decision.allowed:
             return Denied(decision)
-        attributes = dict(request.attributes)
-        attributes[TENANT_ATTRIBUTE] = target.policy.tenant
-        attributes[ORIGIN_ATTRIBUTE] = "invite"
-        if target.policy.policy.username.kind == "email":
-            attributes["email"] = target.username
+        attributes = _new_user_attributes(target, request.attributes, "invite")
         if "email" in attributes:
             # The administrator vouches for the address (the seed documents' admin pattern).
             attributes["email_verified"] = "true"
@@ -383,11 +390,7 @@ class RegistrationService:
         )
         if not decision.allowed:
             return Denied(decision)
-        attributes = dict(request.attributes)
-        attributes[TENANT_ATTRIBUTE] = target.policy.tenant
-        attributes[ORIGIN_ATTRIBUTE] = "sign_up"
-        if target.policy.policy.username.kind == "email":
-            attributes["email"] = target.username
+        attributes = _new_user_attributes(target, request.attributes, "sign_up")
         if target.policy.policy.registration.approval_required:
             return await self._sign_up_for_approval(target, request.password, attributes)
         # Masked from what the caller sent, not from Cognito's answer: a new and a taken username get the
