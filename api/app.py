@@ -18,7 +18,7 @@ from starlette.routing import Route
 from api.clock import Clock
 from api.cognito.adapter import CognitoAdapter, create_client
 from api.cognito.port import IdentityProvider, PoolBinding
-from api.http import RequestLimits
+from api.http import BrowserOrigins, RequestLimits
 from api.policy import TenantPolicy, load_directory, normalize_username
 from api.policy.store import PolicyStore
 from api.pools import ConfigurationError, ConfiguredPools, EmbeddedPools, NamedPools, PoolBinder
@@ -121,7 +121,12 @@ def create_app(
         Route("/readyz", readyz),
     ]
     app = Starlette(
-        routes=routes, lifespan=lifespan, middleware=[Middleware(RequestLimits, max_body_bytes=settings.max_body_bytes)]
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[
+            Middleware(BrowserOrigins, allowed=store.origin_allowed),
+            Middleware(RequestLimits, max_body_bytes=settings.max_body_bytes),
+        ],
     )
     # Everything built so far (policies, schema, clients) lives as long as the process: keep it out of the
     # cyclic collector's scans, which would otherwise walk thousands of tenants' objects on every pass.

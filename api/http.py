@@ -71,3 +71,60 @@ class RequestLimits:
             return {"type": "http.request", "body": body, "more_body": False}
 
         await self.app(scope, replay, send)
+
+
+class BrowserOrigins:
+    """CORS: pages of an origin some tenant lists (`cors.allowed_origins`) may call the API; nothing else.
+
+    A preflight carries no body, so it cannot say which tenant a request is for: it is answered for
+    the union of the tenants' origins, and the use cases then refuse an origin the request's own tenant
+    does not list (`RegistrationService.origin_refusal`).
+    """
+
+    def __init__(self, app: ASGIApp, *, allowed: Callable[[str], bool]) -> None:
+        self.app = app
+        self.allowed = allowed
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        origin = headers.get("origin")
+        if origin is None or origin == same_origin(scope, headers):
+            await self.app(scope, receive, send)
+            return
+        allowed = self.allowed(origin)
+        if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
+            if not allowed:
+                await send({"type": "http.response.start", "status": 403, "headers": [(b"vary", b"Origin")]})
+                await send({"type": "http.response.body", "body": b""})
+                return
+            cors = [
+                *_allow(origin),
+                (b"access-control-allow-methods", b"POST"),
+                (b"access-control-allow-headers", b"authorization, content-type"),
+                (b"access-control-max-age", b"600"),
+            ]
+            await send({"type": "http.response.start", "status": 204, "headers": cors})
+            await send({"type": "http.response.body", "body": b""})
+            return
+
+        async def with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [
+                    *message.get("headers", []),
+                    *(_allow(origin) if allowed else [(b"vary", b"Origin")]),
+                ]
+            await send(message)
+
+        await self.app(scope, receive, with_cors)
+
+
+def _allow(origin: str) -> list[tuple[bytes, bytes]]:
+    return [(b"access-control-allow-origin", origin.encode("latin-1")), (b"vary", b"Origin")]
+
+
+def same_origin(scope: Scope, headers: MutableMapping[str, str]) -> str:
+    """The API's own origin, as the browser sees it (GraphiQL's requests come from there)."""
+    return f"{scope.get('scheme', 'http')}://{headers.get('host', '')}"

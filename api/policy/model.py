@@ -167,6 +167,11 @@ class ApiKey(_Section):
     """sha256 hex digest of the key (`printf %s KEY | sha256sum`); never the key itself."""
 
 
+class Cors(_Section):
+    allowed_origins: list[Annotated[StrictStr, Field(pattern=r"^https?://[^/\s]+$")]] = Field(default_factory=list)
+    """Browser origins (scheme://host[:port]) whose pages may call this tenant; none by default."""
+
+
 class Admins(_Section):
     api_keys: list[ApiKey] = Field(default_factory=list)
     """API keys that may call the admin operations of this tenant."""
@@ -187,6 +192,7 @@ class Policy(_Section):
     attributes: dict[StrictStr, AttributeRule] = Field(default_factory=dict)
     """The allow-list of attributes: anything not named here is refused."""
     email_domains: EmailDomains | None = None
+    cors: Cors = Field(default_factory=Cors)
     admins: Admins = Field(default_factory=Admins)
 
 

@@ -21,6 +21,8 @@ class PolicyStore(Mapping[str, TenantPolicy]):
         self._tenants: Mapping[str, TenantPolicy] = MappingProxyType(dict(tenants))
         # pool name -> the tenants naming it, kept up to date so no request scans every tenant
         self._pools: dict[str, frozenset[str]] = {}
+        # browser origin -> the tenants allowing it, for CORS preflights
+        self._origins: dict[str, frozenset[str]] = {}
         for tenant in tenants.values():
             self._add_to_pool(tenant)
         self._errors: Mapping[Path, tuple[PolicyError, ...]] = MappingProxyType({})
@@ -41,12 +43,20 @@ class PolicyStore(Mapping[str, TenantPolicy]):
         return self._errors
 
     def _add_to_pool(self, policy: TenantPolicy) -> None:
+        for origin in policy.policy.cors.allowed_origins:
+            self._origins[origin] = self._origins.get(origin, frozenset()) | {policy.tenant}
         pool = policy.policy.cognito.user_pool
         self._pools[pool] = self._pools.get(pool, frozenset()) | {policy.tenant}
 
     def _drop_from_pool(self, policy: TenantPolicy) -> None:
+        for origin in policy.policy.cors.allowed_origins:
+            self._origins[origin] = self._origins.get(origin, frozenset()) - {policy.tenant}
         pool = policy.policy.cognito.user_pool
         self._pools[pool] = self._pools.get(pool, frozenset()) - {policy.tenant}
+
+    def origin_allowed(self, origin: str) -> bool:
+        """Whether any tenant lets pages of this browser origin call it (the CORS preflight's question)."""
+        return bool(self._origins.get(origin))
 
     def pool_tenants(self, pool: str) -> frozenset[str]:
         """The tenants whose policies name this user pool."""

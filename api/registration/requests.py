@@ -11,9 +11,11 @@ Attributes = tuple[tuple[str, str], ...]
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """Who is asking: the Authorization header, which admin operations check."""
+    """Who is asking: the Authorization header, which admin operations check, and the browser origin
+    of the page that sent the request (None for servers and for the API's own pages)."""
 
     authorization: str | None = field(default=None, repr=False)
+    origin: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

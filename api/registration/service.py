@@ -237,6 +237,14 @@ class RegistrationService:
         digest = self._sealer.fingerprint(f"{target.policy.tenant}\0{target.username}")
         return Delivery("EMAIL", f"{LETTERS[digest[0] % 26]}***@{LETTERS[digest[1] % 26]}***")
 
+    def origin_refusal(self, tenant: str, caller: rq.Caller) -> Failure | None:
+        """A browser page may call only the tenants that list its origin (nothing by default)."""
+        policy = self._policies.get(tenant)
+        if caller.origin is None or policy is None or caller.origin in policy.policy.cors.allowed_origins:
+            return None
+        audit.info("origin refused tenant=%s", tenant)
+        return Failure(ErrorCode.NOT_AUTHORIZED, "Pages of this origin may not call this tenant.")
+
     # ------------------------------------------------------------ public queries
 
     def form(self, request: rq.FormRequest) -> Form | Failure:

@@ -39,10 +39,21 @@ MAX_ALIASES = 15
 MAX_DEPTH = 8
 
 
+def _origin_refusal(info: Info, tenant: strawberry.ID) -> Failure | None:
+    return info.context.service.origin_refusal(str(tenant), info.context.caller)
+
+
+def _refuse_origin(info: Info, tenant: strawberry.ID) -> None:
+    """For fields that return no union: a browser origin the tenant does not list is a top-level error."""
+    if refused := _origin_refusal(info, tenant):
+        raise PublicError(refused.message, refused.code.value)
+
+
 @strawberry.type
 class Query:
     @strawberry.field(description="The form a frontend should render for an operation. Public.")  # type: ignore[untyped-decorator]
     def registration_form(self, info: Info, tenant: strawberry.ID, operation: Operation) -> t.RegistrationForm:
+        _refuse_origin(info, tenant)
         form = info.context.service.form(FormRequest(str(tenant), operation))
         if isinstance(form, Failure):
             raise PublicError(form.message, form.code.value)
@@ -52,6 +63,7 @@ class Query:
         description="Admin: the decision a request would get, and why. A dry run: nothing is written."
     )
     def explain_registration(self, info: Info, input: i.ExplainRegistrationInput) -> t.DecisionType:
+        _refuse_origin(info, input.tenant)
         request = Explain(
             tenant=str(input.tenant),
             operation=input.operation,
@@ -67,6 +79,7 @@ class Query:
 
     @strawberry.field(description="Admin: one invitation of the tenant, or null.")  # type: ignore[untyped-decorator]
     async def invitation(self, info: Info, tenant: strawberry.ID, username: str) -> t.Invitation | None:
+        _refuse_origin(info, tenant)
         found = await info.context.service.invitations(
             InvitationQuery(str(tenant), username=username), info.context.caller
         )
@@ -78,6 +91,7 @@ class Query:
     async def invitations(
         self, info: Info, tenant: strawberry.ID, status: t.InvitationStatus | None = None
     ) -> list[t.Invitation]:
+        _refuse_origin(info, tenant)
         query = InvitationQuery(str(tenant), status=status.value if status is not None else None)
         found = await info.context.service.invitations(query, info.context.caller)
         if isinstance(found, Failure):
@@ -86,6 +100,7 @@ class Query:
 
     @strawberry.field(description="Admin: self sign-ups awaiting approval.")  # type: ignore[untyped-decorator]
     async def pending_sign_ups(self, info: Info, tenant: strawberry.ID) -> list[t.PendingSignUp]:
+        _refuse_origin(info, tenant)
         found = await info.context.service.pending_sign_ups(str(tenant), info.context.caller)
         if isinstance(found, Failure):
             raise PublicError(found.message, found.code.value)
@@ -98,6 +113,8 @@ class Mutation:
         description="Admin: create a user who gets a temporary password. Needs the tenant's API key."
     )
     async def invite_user(self, info: Info, input: i.InviteUserInput) -> p.InviteUserResult:
+        if refused := _origin_refusal(info, input.tenant):
+            return p.refusal(refused)
         request = InviteUser(str(input.tenant), input.username, i.attribute_pairs(input.attributes))
         return p.invited(await info.context.service.invite_user(request, info.context.caller))
 
@@ -105,26 +122,36 @@ class Mutation:
         description="Admin: a new temporary password and a fresh validity for a pending or expired invitation."
     )
     async def resend_invitation(self, info: Info, input: i.ResendInvitationInput) -> p.ResendInvitationResult:
+        if refused := _origin_refusal(info, input.tenant):
+            return p.refusal(refused)
         request = ResendInvitation(str(input.tenant), input.username)
         return p.invitation_resent(await info.context.service.resend_invitation(request, info.context.caller))
 
     @strawberry.mutation(description="Admin: let a pending sign-up in.")  # type: ignore[untyped-decorator]
     async def approve_sign_up(self, info: Info, input: i.ApproveSignUpInput) -> p.ApproveSignUpResult:
+        if refused := _origin_refusal(info, input.tenant):
+            return p.refusal(refused)
         request = DecideSignUp(str(input.tenant), input.username, approve=True)
         return p.approved(await info.context.service.decide_sign_up(request, info.context.caller))
 
     @strawberry.mutation(description="Admin: delete a pending sign-up.")  # type: ignore[untyped-decorator]
     async def reject_sign_up(self, info: Info, input: i.RejectSignUpInput) -> p.RejectSignUpResult:
+        if refused := _origin_refusal(info, input.tenant):
+            return p.refusal(refused)
         request = DecideSignUp(str(input.tenant), input.username, approve=False)
         return p.rejected(await info.context.service.decide_sign_up(request, info.context.caller))
 
     @strawberry.mutation
     async def sign_up(self, info: Info, input: i.SignUpInput) -> p.SignUpResult:
+        if refused := _origin_refusal(info, input.tenant):
+            return p.refusal(refused)
         request = SignUp(str(input.tenant), input.username, input.password, i.attribute_pairs(input.attributes))
         return p.signed_up(await info.context.service.sign_up(request))
 
     @strawberry.mutation
     async def confirm_sign_up(self, info: Info, input: i.ConfirmSignUpInput) -> p.ConfirmSignUpResult:
+        if refused := _origin_refusal(info, input.tenant):
+            return p.refusal(refused)
         request = ConfirmSignUp(str(input.tenant), input.username, input.code)
         return p.confirmed(await info.context.service.confirm_sign_up(request))
 
@@ -132,11 +159,15 @@ class Mutation:
     async def resend_confirmation_code(
         self, info: Info, input: i.ResendConfirmationCodeInput
     ) -> p.ResendConfirmationCodeResult:
+        if refused := _origin_refusal(info, input.tenant):
+            return p.refusal(refused)
         request = ResendConfirmationCode(str(input.tenant), input.username)
         return p.resent(await info.context.service.resend_confirmation_code(request))
 
     @strawberry.mutation
     async def sign_in(self, info: Info, input: i.SignInInput) -> p.SignInResult:
+        if refused := _origin_refusal(info, input.tenant):
+            return p.refusal(refused)
         request = SignIn(str(input.tenant), input.username, input.password)
         return p.signed_in(await info.context.service.sign_in(request))
 
@@ -144,6 +175,8 @@ class Mutation:
     async def respond_to_new_password_challenge(
         self, info: Info, input: i.RespondToNewPasswordChallengeInput
     ) -> p.RespondToNewPasswordChallengeResult:
+        if refused := _origin_refusal(info, input.tenant):
+            return p.refusal(refused)
         request = RespondToNewPasswordChallenge(
             str(input.tenant), input.username, input.session, input.new_password, i.attribute_pairs(input.attributes)
         )

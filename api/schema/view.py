@@ -19,4 +19,9 @@ class GraphQLView(GraphQL[Context, None]):
         self._service = service
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
-        return Context(service=self._service, caller=Caller(authorization=request.headers.get("authorization")))
+        origin = request.headers.get("origin")
+        if origin is not None and origin == f"{request.url.scheme}://{request.headers.get('host', '')}":
+            origin = None  # the API's own pages (GraphiQL)
+        return Context(
+            service=self._service, caller=Caller(authorization=request.headers.get("authorization"), origin=origin)
+        )
