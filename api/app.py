@@ -23,6 +23,7 @@ from api.policy import TenantPolicy, load_directory, normalize_username
 from api.policy.store import PolicyStore
 from api.pools import ConfigurationError, ConfiguredPools, EmbeddedPools, NamedPools, PoolBinder
 from api.registration import RegistrationService, SessionSealer
+from api.registration.attempts import AttemptLimiter
 from api.reload import PolicyReloader
 from api.schema import build_schema
 from api.schema.view import GraphQLView
@@ -75,8 +76,20 @@ def create_app(
         for name in {t.policy.cognito.user_pool for t in tenants.values()}
     }
 
-    service = RegistrationService(store, pools, provider, SessionSealer(settings.session_secret), clock)
-    graphql = GraphQLView(build_schema(production=settings.production), service, graphiql=not settings.production)
+    service = RegistrationService(
+        store,
+        pools,
+        provider,
+        SessionSealer(settings.session_secret),
+        clock=clock,
+        limiter=AttemptLimiter(settings.redis_url),
+    )
+    graphql = GraphQLView(
+        build_schema(production=settings.production),
+        service,
+        graphiql=not settings.production,
+        trusted_proxies=settings.trusted_proxies,
+    )
     # Policies handed in by the caller have no directory to watch.
     reloader = PolicyReloader(settings.policy_dir, store, binder, pools) if policies is None else None
 

@@ -39,6 +39,10 @@ class Settings:
     reload: bool = True
     # Larger bodies are refused with 413 before anything is parsed.
     max_body_bytes: int = 64 * 1024
+    # Attempt counters in Redis (shared by several processes); in memory when unset.
+    redis_url: str | None = None
+    # Proxies whose X-Forwarded-For is believed when finding the client's address.
+    trusted_proxies: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -65,4 +69,6 @@ class Settings:
             production=env.get("REGAPI_ENV", "development") == "production",
             reload=env.get("REGAPI_RELOAD", "1") not in ("0", "false", "no"),
             max_body_bytes=_positive_int(env, "REGAPI_MAX_BODY_BYTES", 64 * 1024),
+            redis_url=env.get("REGAPI_REDIS_URL") or None,
+            trusted_proxies=tuple(p.strip() for p in env.get("REGAPI_TRUSTED_PROXIES", "").split(",") if p.strip()),
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import secrets
 import shutil
 import socket
 import subprocess
@@ -49,6 +50,8 @@ for _name, _value in (
     os.environ[_name] = _value
 os.environ.pop("AWS_PROFILE", None)
 
+# The test client is the trusted proxy in front of the API, so X-Forwarded-For names the caller.
+TRUSTED = ("127.0.0.1",)
 ACME_KEY = "acme-hr-demo-key"
 SHOP_KEY = "shop-backoffice-demo-key"
 
@@ -241,7 +244,7 @@ def log_capture() -> Iterator[list[str]]:
 def embedded_api(policy_dir: Path, log_capture: list[str]) -> Iterator[Api]:
     """The API on the in-process embedded Cognito (the default backend)."""
     clock = ManualClock()
-    app = create_app(Settings(policy_dir=policy_dir), clock=clock)
+    app = create_app(Settings(policy_dir=policy_dir, trusted_proxies=TRUSTED), clock=clock)
     with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=30) as http:
         yield Api(http=http, cognito=InProcessCognito(http, clock), backend="embedded")
 
@@ -303,7 +306,9 @@ def standalone_api(
     previous = {name: os.environ.get(name) for name in secrets}
     os.environ.update(secrets)
     try:
-        app = create_app(Settings(policy_dir=target, backend="aws", cognito_endpoint=standalone_cognito))
+        app = create_app(
+            Settings(policy_dir=target, backend="aws", cognito_endpoint=standalone_cognito, trusted_proxies=TRUSTED)
+        )
         with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=30) as http:
             cognito = StandaloneCognito(standalone_cognito, load_directory(target))
             yield Api(http=http, cognito=cognito, backend="aws")
@@ -335,6 +340,19 @@ def no_secret_in_logs(request: pytest.FixtureRequest, log_capture: list[str]) ->
     logged = "\n".join(log_capture)
     leaked = [secret for secret in api.secrets if secret in logged]
     assert not leaked, f"{len(leaked)} secret(s) reached the logs"
+
+
+@pytest.fixture(autouse=True)
+def client_address(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Each test calls from its own address (through the trusted local proxy), as separate people would:
+    the per-address attempt limits then count one test's requests, not the whole suite's."""
+    address = f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.{secrets.randbelow(250) + 1}"
+    clients = [request.getfixturevalue(name).http for name in ("api", "embedded_api") if name in request.fixturenames]
+    for http in clients:
+        http.headers["X-Forwarded-For"] = address
+    yield address
+    for http in clients:
+        http.headers.pop("X-Forwarded-For", None)
 
 
 @pytest.fixture

@@ -23,4 +23,4 @@ def test_outbox_lists_messages_by_tenant_and_username(embedded_api: Api, unique:
 
 
 def test_health(embedded_api: Api) -> None:
-    assert embedded_api.http.get("/healthz").json() == {"status": "ok", "tenants": 8}
+    assert embedded_api.http.get("/healthz").json() == {"status": "ok", "tenants": 9}

@@ -167,6 +167,29 @@ class ApiKey(_Section):
     """sha256 hex digest of the key (`printf %s KEY | sha256sum`); never the key itself."""
 
 
+# "5 per 15 minutes", "20 per hour": the `limits` library's notation.
+Rate = Annotated[StrictStr, Field(pattern=r"^[1-9][0-9]* per ([1-9][0-9]* )?(second|minute|hour|day)s?$")]
+
+
+class AttemptLimits(_Section):
+    """How many tries regapi allows before it answers TOO_MANY_ATTEMPTS, whether or not the user exists."""
+
+    wrong_codes_per_user: Rate = "5 per 15 minutes"
+    """Wrong confirmation codes for one username; then even the right code waits."""
+    wrong_passwords_per_user: Rate = "10 per 15 minutes"
+    """Failed sign-ins for one username."""
+    resends_per_user: Rate = "5 per hour"
+    """Confirmation codes re-sent to one username (Cognito's own quota)."""
+    attempts_per_address: Rate = "100 per 15 minutes"
+    """Confirmations, sign-ins, challenge answers and resends from one client address."""
+    sign_ups_per_address: Rate = "20 per hour"
+    """Sign-ups from one client address."""
+    sign_ups_per_tenant: Rate = "1000 per hour"
+    """Sign-ups for the whole tenant."""
+    invitations_per_tenant: Rate = "1000 per hour"
+    """Invitations for the whole tenant."""
+
+
 class Cors(_Section):
     allowed_origins: list[Annotated[StrictStr, Field(pattern=r"^https?://[^/\s]+$")]] = Field(default_factory=list)
     """Browser origins (scheme://host[:port]) whose pages may call this tenant; none by default."""
@@ -193,6 +216,7 @@ class Policy(_Section):
     """The allow-list of attributes: anything not named here is refused."""
     email_domains: EmailDomains | None = None
     cors: Cors = Field(default_factory=Cors)
+    limits: AttemptLimits = Field(default_factory=AttemptLimits)
     admins: Admins = Field(default_factory=Admins)
 
 

@@ -16,6 +16,7 @@ class Caller:
 
     authorization: str | None = field(default=None, repr=False)
     origin: str | None = None
+    address: str = "unknown"  # the client's address (X-Forwarded-For only from trusted proxies)
 
 
 @dataclass(frozen=True, slots=True)

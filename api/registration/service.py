@@ -29,6 +29,7 @@ from api.policy.engine import PolicyRequest
 from api.policy.model import ORIGIN_ATTRIBUTE, TENANT_ATTRIBUTE
 from api.policy.store import PolicyStore
 from api.registration import requests as rq
+from api.registration.attempts import AttemptLimiter
 from api.registration.credentials import api_key_name, bearer_token
 from api.registration.forms import build_form
 from api.registration.outcomes import (
@@ -59,6 +60,7 @@ from api.registration.outcomes import (
 from api.registration.sessions import SessionSealer
 
 audit = logging.getLogger("regapi.audit")
+ANONYMOUS = rq.Caller()
 log = logging.getLogger("regapi.registration")
 
 MAX_CODE_LENGTH = 2048  # Cognito's limit for ConfirmationCode
@@ -119,6 +121,10 @@ def id_token_claims(token: str) -> dict[str, object]:
     return claims if isinstance(claims, dict) else {}
 
 
+def _too_many(wait: int) -> Failure:
+    return Failure(ErrorCode.TOO_MANY_ATTEMPTS, "Too many attempts; try again later.", retry_after_seconds=wait)
+
+
 def _plausible_code(code: str) -> bool:
     return 0 < len(code) <= MAX_CODE_LENGTH and not any(c.isspace() for c in code)
 
@@ -175,13 +181,16 @@ class RegistrationService:
         pools: Mapping[str, PoolBinding],
         provider: IdentityProvider,
         sealer: SessionSealer,
+        *,
         clock: Clock | None = None,
+        limiter: AttemptLimiter | None = None,
     ) -> None:
         self._policies = policies
         self._pools = pools
         self._provider = provider
         self._sealer = sealer
         self._clock = clock or SystemClock()
+        self._limiter = limiter or AttemptLimiter()
 
     # ------------------------------------------------------------ helpers
 
@@ -237,6 +246,20 @@ class RegistrationService:
         digest = self._sealer.fingerprint(f"{target.policy.tenant}\0{target.username}")
         return Delivery("EMAIL", f"{LETTERS[digest[0] % 26]}***@{LETTERS[digest[1] % 26]}***")
 
+    async def _over_limit(self, target: Target, caller: rq.Caller, per_user: str | None) -> Failure | None:
+        """The address's attempt is counted; a user whose failures are used up waits, existing or not."""
+        limits = target.policy.policy.limits
+        if wait := await self._limiter.take(limits.attempts_per_address, "address", caller.address):
+            return _too_many(wait)
+        if per_user is not None and (
+            wait := await self._limiter.wait(per_user, per_user, target.policy.tenant, target.username)
+        ):
+            return _too_many(wait)
+        return None
+
+    async def _failed(self, target: Target, per_user: str) -> None:
+        await self._limiter.count(per_user, per_user, target.policy.tenant, target.username)
+
     def origin_refusal(self, tenant: str, caller: rq.Caller) -> Failure | None:
         """A browser page may call only the tenants that list its origin (nothing by default)."""
         policy = self._policies.get(tenant)
@@ -268,6 +291,9 @@ class RegistrationService:
             return target
         if refused := self._admin(target.policy, caller):
             return refused
+        rule = target.policy.policy.limits.invitations_per_tenant
+        if wait := await self._limiter.take(rule, "invite", target.policy.tenant):
+            return _too_many(wait)
         decision = self._decide(target.policy, PolicyRequest(Operation.INVITE, target.username, request.attributes))
         if not decision.allowed:
             return Denied(decision)
@@ -388,10 +414,15 @@ class RegistrationService:
 
     # ------------------------------------------------------------ self-service path
 
-    async def sign_up(self, request: rq.SignUp) -> SignUpOutcome:
+    async def sign_up(self, request: rq.SignUp, caller: rq.Caller = ANONYMOUS) -> SignUpOutcome:
         target = self._target(request.tenant, request.username)
         if isinstance(target, Failure):
             return target
+        limits = target.policy.policy.limits
+        if (wait := await self._limiter.take(limits.sign_ups_per_address, "sign_up", caller.address)) or (
+            wait := await self._limiter.take(limits.sign_ups_per_tenant, "sign_up", target.policy.tenant)
+        ):
+            return _too_many(wait)
         decision = self._decide(
             target.policy,
             PolicyRequest(Operation.SIGN_UP, target.username, request.attributes, password=request.password),
@@ -428,10 +459,19 @@ class RegistrationService:
             return _failure_for(error)
         return SignedUp("AWAIT_APPROVAL", None)
 
-    async def confirm_sign_up(self, request: rq.ConfirmSignUp) -> ConfirmOutcome:
+    async def confirm_sign_up(self, request: rq.ConfirmSignUp, caller: rq.Caller = ANONYMOUS) -> ConfirmOutcome:
         target = self._target(request.tenant, request.username)
         if isinstance(target, Failure):
             return target
+        rule = target.policy.policy.limits.wrong_codes_per_user
+        if refused := await self._over_limit(target, caller, rule):
+            return refused  # during a lock even the right code waits, or guessing would only slow down
+        outcome = await self._confirm(target, request)
+        if isinstance(outcome, Failure) and outcome.code is ErrorCode.CODE_MISMATCH:
+            await self._failed(target, rule)
+        return outcome
+
+    async def _confirm(self, target: Target, request: rq.ConfirmSignUp) -> ConfirmOutcome:
         if not _plausible_code(request.code):
             return WRONG_CODE
         if not is_valid_username(target.username) or not await self._belongs(target):
@@ -455,10 +495,16 @@ class RegistrationService:
             return _failure_for(error)
         return Confirmed("CONFIRMED")
 
-    async def resend_confirmation_code(self, request: rq.ResendConfirmationCode) -> ResendOutcome:
+    async def resend_confirmation_code(
+        self, request: rq.ResendConfirmationCode, caller: rq.Caller = ANONYMOUS
+    ) -> ResendOutcome:
         target = self._target(request.tenant, request.username)
         if isinstance(target, Failure):
             return target
+        rule = target.policy.policy.limits.resends_per_user
+        if refused := await self._over_limit(target, caller, rule):
+            return refused
+        await self._failed(target, rule)  # every resend counts
         if not is_valid_username(target.username) or not await self._belongs(target):
             return CodeResent(self._hidden_destination(target)) if target.hides_existence else NO_SUCH_USER
         try:
@@ -478,10 +524,19 @@ class RegistrationService:
             return CodeResent(self._hidden_destination(target))
         return CodeResent(Delivery(details.medium, details.destination))
 
-    async def sign_in(self, request: rq.SignIn) -> SignInOutcome:
+    async def sign_in(self, request: rq.SignIn, caller: rq.Caller = ANONYMOUS) -> SignInOutcome:
         target = self._target(request.tenant, request.username)
         if isinstance(target, Failure):
             return target
+        rule = target.policy.policy.limits.wrong_passwords_per_user
+        if refused := await self._over_limit(target, caller, rule):
+            return refused
+        outcome = await self._sign_in(target, request)
+        if isinstance(outcome, Failure) and outcome.code is ErrorCode.NOT_AUTHORIZED:
+            await self._failed(target, rule)
+        return outcome
+
+    async def _sign_in(self, target: Target, request: rq.SignIn) -> SignInOutcome:
         if not is_valid_username(target.username) or not request.password:
             return WRONG_CREDENTIALS
         # In a shared pool, another tenant's user must get nothing from Cognito through this tenant: not
@@ -520,10 +575,14 @@ class RegistrationService:
             return PasswordChangeRequired(session, form)
         return SignedIn(result)
 
-    async def respond_to_new_password_challenge(self, request: rq.RespondToNewPasswordChallenge) -> ChallengeOutcome:
+    async def respond_to_new_password_challenge(
+        self, request: rq.RespondToNewPasswordChallenge, caller: rq.Caller = ANONYMOUS
+    ) -> ChallengeOutcome:
         target = self._target(request.tenant, request.username)
         if isinstance(target, Failure):
             return target
+        if refused := await self._over_limit(target, caller, None):
+            return refused
         sealed = self._sealer.open(request.session, target.policy.tenant, target.username)
         if sealed is None:
             return INVALID_SESSION

@@ -146,14 +146,14 @@ class Mutation:
         if refused := _origin_refusal(info, input.tenant):
             return p.refusal(refused)
         request = SignUp(str(input.tenant), input.username, input.password, i.attribute_pairs(input.attributes))
-        return p.signed_up(await info.context.service.sign_up(request))
+        return p.signed_up(await info.context.service.sign_up(request, info.context.caller))
 
     @strawberry.mutation
     async def confirm_sign_up(self, info: Info, input: i.ConfirmSignUpInput) -> p.ConfirmSignUpResult:
         if refused := _origin_refusal(info, input.tenant):
             return p.refusal(refused)
         request = ConfirmSignUp(str(input.tenant), input.username, input.code)
-        return p.confirmed(await info.context.service.confirm_sign_up(request))
+        return p.confirmed(await info.context.service.confirm_sign_up(request, info.context.caller))
 
     @strawberry.mutation
     async def resend_confirmation_code(
@@ -162,14 +162,14 @@ class Mutation:
         if refused := _origin_refusal(info, input.tenant):
             return p.refusal(refused)
         request = ResendConfirmationCode(str(input.tenant), input.username)
-        return p.resent(await info.context.service.resend_confirmation_code(request))
+        return p.resent(await info.context.service.resend_confirmation_code(request, info.context.caller))
 
     @strawberry.mutation
     async def sign_in(self, info: Info, input: i.SignInInput) -> p.SignInResult:
         if refused := _origin_refusal(info, input.tenant):
             return p.refusal(refused)
         request = SignIn(str(input.tenant), input.username, input.password)
-        return p.signed_in(await info.context.service.sign_in(request))
+        return p.signed_in(await info.context.service.sign_in(request, info.context.caller))
 
     @strawberry.mutation
     async def respond_to_new_password_challenge(
@@ -180,7 +180,9 @@ class Mutation:
         request = RespondToNewPasswordChallenge(
             str(input.tenant), input.username, input.session, input.new_password, i.attribute_pairs(input.attributes)
         )
-        return p.challenge_answered(await info.context.service.respond_to_new_password_challenge(request))
+        return p.challenge_answered(
+            await info.context.service.respond_to_new_password_challenge(request, info.context.caller)
+        )
 
 
 class Schema(strawberry.Schema):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Sequence
 from typing import Any
 
 from starlette.requests import Request
@@ -13,15 +15,41 @@ from api.registration import Caller, RegistrationService
 from api.schema.context import Context
 
 
+def client_address(peer: str | None, forwarded_for: str | None, trusted: Sequence[str]) -> str:
+    """The client's address: the peer's, or, when the peer is a trusted proxy, the nearest address in
+    X-Forwarded-For that is not one of ours. Anyone else's X-Forwarded-For is a claim, not a fact."""
+    networks = [ipaddress.ip_network(t, strict=False) for t in trusted]
+
+    def is_trusted(address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in networks)
+
+    address = peer or "unknown"
+    if not forwarded_for or not is_trusted(address):
+        return address
+    for hop in reversed([h.strip() for h in forwarded_for.split(",") if h.strip()]):
+        address = hop
+        if not is_trusted(hop):
+            break
+    return address
+
+
 class GraphQLView(GraphQL[Context, None]):
-    def __init__(self, schema: Any, service: RegistrationService, *, graphiql: bool) -> None:
+    def __init__(
+        self, schema: Any, service: RegistrationService, *, graphiql: bool, trusted_proxies: Sequence[str] = ()
+    ) -> None:
         super().__init__(schema, graphql_ide="graphiql" if graphiql else None, allow_queries_via_get=False)
         self._service = service
+        self._trusted = tuple(trusted_proxies)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         origin = request.headers.get("origin")
         if origin is not None and origin == f"{request.url.scheme}://{request.headers.get('host', '')}":
             origin = None  # the API's own pages (GraphiQL)
-        return Context(
-            service=self._service, caller=Caller(authorization=request.headers.get("authorization"), origin=origin)
-        )
+        peer = request.client.host if request.client else None
+        address = client_address(peer, request.headers.get("x-forwarded-for"), self._trusted)
+        caller = Caller(authorization=request.headers.get("authorization"), origin=origin, address=address)
+        return Context(service=self._service, caller=caller)
