@@ -23,8 +23,12 @@ def _rate(text: str) -> RateLimitItem:
 
 class AttemptLimiter:
     def __init__(self, storage_uri: str | None = None) -> None:
-        uri = f"async+{storage_uri}" if storage_uri else "async+memory://"
-        self._limiter = MovingWindowRateLimiter(storage_from_string(uri))
+        if storage_uri:
+            # redis-py's asyncio client (the `redis` package), rather than limits' default coredis.
+            storage = storage_from_string(f"async+{storage_uri}", implementation="redispy")
+        else:
+            storage = storage_from_string("async+memory://")
+        self._limiter = MovingWindowRateLimiter(storage)
 
     async def wait(self, rate: str, *key: str) -> int | None:
         """Seconds until one more attempt is allowed, or None if one is allowed now. Counts nothing."""
