@@ -12,6 +12,7 @@ in `api.cognito.embedded.state`.
 
 from __future__ import annotations
 
+import hmac
 import json
 import secrets
 import threading
@@ -36,10 +37,10 @@ from moto.cognitoidp.models import (
     UserStatus,
 )
 from moto.cognitoidp.responses import CognitoIdpResponse
-from moto.cognitoidp.utils import check_secret_hash
 from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult, EmptyResult
 
+from api.cognito.adapter import secret_hash
 from api.cognito.embedded import attributes, passwords
 from api.cognito.embedded.outbox import MessageKind, OutboxMessage
 from api.cognito.embedded.state import REGISTRY, IssuedCode, IssuedSession, PoolRules
@@ -83,7 +84,8 @@ def _check_secret_hash(pool: CognitoIdpUserPool, client_id: str, username: str, 
         return
     if not given:
         raise NotAuthorizedError(f"Client {client_id} is configured for secret but secret was not received")
-    if not check_secret_hash(client.secret, client.id, username, given):
+    # Cognito hashes the UTF-8 bytes; moto's own check encodes latin-1 and breaks on other usernames.
+    if not hmac.compare_digest(secret_hash(client.secret, username, client.id), given):
         raise NotAuthorizedError(f"Unable to verify secret hash for client {client_id}")
 
 

@@ -71,3 +71,12 @@ def test_long_passwords_are_accepted(cognito: Cognito) -> None:
     """API Reference, SignUp Password: up to 256 characters."""
     pool = cognito.pool()
     assert pool.sign_up("long", password="Aa1!" * 30)["UserConfirmed"] is False
+
+
+def test_secret_hash_of_a_non_ascii_username(cognito: Cognito) -> None:
+    """Developer Guide, computing secret hash values: HMAC-SHA256 over the UTF-8 bytes of username + client id."""
+    pool = cognito.pool(secret=True)
+    name = "жюрген»ø"
+    assert pool.sign_up(name)["UserConfirmed"] is False
+    pool.confirm(name, pool.code(name))
+    assert "AuthenticationResult" in pool.auth(name, PASSWORD)
