@@ -16,14 +16,15 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from api.clock import Clock
-from api.cognito.adapter import CognitoAdapter, create_client
-from api.cognito.port import IdentityProvider, PoolBinding
+from api.cognito.adapter import CognitoAdapter, HttpKeySource, create_client
+from api.cognito.port import IdentityProvider, KeySource, PoolBinding
 from api.http import BrowserOrigins, RequestLimits
 from api.policy import TenantPolicy, load_directory, normalize_username
 from api.policy.store import PolicyStore
 from api.pools import ConfigurationError, ConfiguredPools, EmbeddedPools, NamedPools, PoolBinder
 from api.registration import RegistrationService, SessionSealer
 from api.registration.attempts import AttemptLimiter
+from api.registration.tokens import AccessTokens
 from api.reload import PolicyReloader
 from api.schema import build_schema
 from api.schema.view import GraphQLView
@@ -59,18 +60,21 @@ def create_app(
     store = PolicyStore(tenants)
     routes = []
     binder: PoolBinder
+    keys: KeySource | None = None
     if provider is not None:
         binder = NamedPools()
     elif settings.backend == "embedded":
-        from api.cognito.embedded import EmbeddedCognito  # noqa: PLC0415 - moto loads only in embedded mode
+        from api.cognito.embedded import EmbeddedCognito, EmbeddedKeySource  # noqa: PLC0415 - moto only here
 
         embedded = EmbeddedCognito(clock=clock)
         binder = EmbeddedPools(embedded)
+        keys = EmbeddedKeySource()
         provider = CognitoAdapter(embedded.client)
         routes.append(Route("/dev/outbox", _outbox_endpoint(embedded, store)))
     else:
         binder = ConfiguredPools()
         provider = CognitoAdapter(create_client(settings.region, settings.cognito_endpoint))
+        keys = HttpKeySource(settings.region, settings.cognito_endpoint)
     pools: dict[str, PoolBinding] = {
         name: binder.bind(name, [store[t].policy for t in sorted(store.pool_tenants(name))])
         for name in {t.policy.cognito.user_pool for t in tenants.values()}
@@ -83,6 +87,7 @@ def create_app(
         SessionSealer(settings.session_secret),
         clock=clock,
         limiter=AttemptLimiter(settings.redis_url),
+        tokens=AccessTokens(keys) if keys is not None else None,
     )
     graphql = GraphQLView(
         build_schema(production=settings.production),

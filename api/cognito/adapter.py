@@ -14,6 +14,8 @@ import json
 import logging
 import secrets
 import string
+import time
+import urllib.request
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -356,3 +358,33 @@ class CognitoAdapter:
         # MFA and custom challenges are not part of regapi's flows yet: refuse loudly, never pass them on.
         log.error("cognito answered with an unsupported challenge: %s", challenge)
         raise ProviderError(ProviderErrorCode.UNEXPECTED)
+
+
+class HttpKeySource:
+    """A pool's signing keys fetched from its JWKS URL and cached; fetched again when a token names a key
+    the cache does not hold (Cognito rotates keys)."""
+
+    def __init__(self, region: str, endpoint_url: str | None = None) -> None:
+        self._region = region
+        self._base = endpoint_url.rstrip("/") if endpoint_url else f"https://cognito-idp.{region}.amazonaws.com"
+        self._cache: dict[str, Mapping[str, Any]] = {}
+        self._fetched: dict[str, float] = {}
+
+    def issuer(self, pool: PoolBinding) -> str:
+        return f"https://cognito-idp.{self._region}.amazonaws.com/{pool.user_pool_id}"
+
+    async def jwks(self, pool: PoolBinding, *, refresh: bool = False) -> Mapping[str, Any]:
+        pool_id = pool.user_pool_id
+        # A refresh at most once a minute per pool: tokens naming unknown keys cannot flood the endpoint.
+        stale = refresh and time.monotonic() - self._fetched.get(pool_id, 0.0) > 60
+        if stale or pool_id not in self._cache:
+            url = f"{self._base}/{pool_id}/.well-known/jwks.json"
+            self._cache[pool_id] = await anyio.to_thread.run_sync(_fetch_json, url)
+            self._fetched[pool_id] = time.monotonic()
+        return self._cache[pool_id]
+
+
+def _fetch_json(url: str) -> Mapping[str, Any]:
+    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - an https or configured endpoint URL
+        data: Mapping[str, Any] = json.load(response)
+        return data

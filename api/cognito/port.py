@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,3 +168,13 @@ class IdentityProvider(Protocol):
         new_password: str,
         attributes: Sequence[tuple[str, str]],
     ) -> AuthResult: ...
+
+
+class KeySource(Protocol):
+    """The JSON Web Key Set a pool signs its tokens with (`/.well-known/jwks.json`)."""
+
+    async def jwks(self, pool: PoolBinding, *, refresh: bool = False) -> Mapping[str, Any]: ...
+
+    def issuer(self, pool: PoolBinding) -> str:
+        """The `iss` claim of the pool's tokens."""
+        ...

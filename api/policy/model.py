@@ -198,6 +198,8 @@ class Cors(_Section):
 class Admins(_Section):
     api_keys: list[ApiKey] = Field(default_factory=list)
     """API keys that may call the admin operations of this tenant."""
+    groups: list[StrictStr] = Field(default_factory=list)
+    """Cognito groups of the tenant's pool whose members' access tokens may call the admin operations."""
 
 
 class Policy(_Section):

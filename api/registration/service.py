@@ -58,6 +58,7 @@ from api.registration.outcomes import (
     SignUpOutcome,
 )
 from api.registration.sessions import SessionSealer
+from api.registration.tokens import AccessTokens, looks_like_jwt
 
 audit = logging.getLogger("regapi.audit")
 ANONYMOUS = rq.Caller()
@@ -184,6 +185,7 @@ class RegistrationService:
         *,
         clock: Clock | None = None,
         limiter: AttemptLimiter | None = None,
+        tokens: AccessTokens | None = None,
     ) -> None:
         self._policies = policies
         self._pools = pools
@@ -191,6 +193,7 @@ class RegistrationService:
         self._sealer = sealer
         self._clock = clock or SystemClock()
         self._limiter = limiter or AttemptLimiter()
+        self._tokens = tokens
 
     # ------------------------------------------------------------ helpers
 
@@ -228,14 +231,32 @@ class RegistrationService:
         )
         return decision
 
-    def _admin(self, policy: TenantPolicy, caller: rq.Caller) -> Failure | None:
+    async def _admin(self, policy: TenantPolicy, caller: rq.Caller) -> Failure | None:
+        """An API key of the tenant, or an access token of a user in one of its admin groups."""
         key = bearer_token(caller.authorization)
         name = api_key_name(policy.policy, key) if key else None
+        if name is None and key and looks_like_jwt(key) and policy.policy.admins.groups and self._tokens:
+            name = await self._token_admin(policy, key)
         if name is None:
             audit.info("admin refused tenant=%s", policy.tenant)
-            return Failure(ErrorCode.NOT_AUTHORIZED, "A valid API key of this tenant is required.")
-        audit.info("admin tenant=%s key=%s", policy.tenant, name)
+            return Failure(ErrorCode.NOT_AUTHORIZED, "A valid API key or admin token of this tenant is required.")
+        audit.info("admin tenant=%s as=%s", policy.tenant, name)
         return None
+
+    async def _token_admin(self, policy: TenantPolicy, token: str) -> str | None:
+        assert self._tokens is not None  # noqa: S101 - checked by the caller
+        target = self._target(policy.tenant, "")
+        if isinstance(target, Failure):
+            return None
+        username = await self._tokens.admin(target.pool, token, policy.policy.admins.groups)
+        if username is None:
+            return None
+        # In a shared pool, another tenant's administrator is not this tenant's.
+        if target.shared:
+            user = await self._provider.admin_get_user(target.pool, username)
+            if user is None or not target.owns(user.attributes.get(TENANT_ATTRIBUTE)):
+                return None
+        return f"token:{username}"
 
     def _hidden_destination(self, target: Target) -> Delivery:
         """Where a code "went", computed from the username alone, so it is the same whether the user
@@ -276,12 +297,12 @@ class RegistrationService:
 
     # ------------------------------------------------------------ admin path
 
-    def explain(self, request: rq.Explain, caller: rq.Caller) -> Decision | Failure:
+    async def explain(self, request: rq.Explain, caller: rq.Caller) -> Decision | Failure:
         """The decision a request would get, without calling Cognito or writing the audit log."""
         policy = self._policy(request.tenant)
         if isinstance(policy, Failure):
             return policy
-        if refused := self._admin(policy, caller):
+        if refused := await self._admin(policy, caller):
             return refused
         return explain(policy, request)
 
@@ -289,7 +310,7 @@ class RegistrationService:
         target = self._target(request.tenant, request.username)
         if isinstance(target, Failure):
             return target
-        if refused := self._admin(target.policy, caller):
+        if refused := await self._admin(target.policy, caller):
             return refused
         rule = target.policy.policy.limits.invitations_per_tenant
         if wait := await self._limiter.take(rule, "invite", target.policy.tenant):
@@ -339,7 +360,7 @@ class RegistrationService:
         target = self._target(request.tenant, request.username or "")
         if isinstance(target, Failure):
             return target
-        if refused := self._admin(target.policy, caller):
+        if refused := await self._admin(target.policy, caller):
             return refused
         if request.username is not None:
             user = await self._provider.admin_get_user(target.pool, target.username)
@@ -352,7 +373,7 @@ class RegistrationService:
         target = self._target(request.tenant, request.username)
         if isinstance(target, Failure):
             return target
-        if refused := self._admin(target.policy, caller):
+        if refused := await self._admin(target.policy, caller):
             return refused
         user = await self._provider.admin_get_user(target.pool, target.username)
         invitation = self._invitation(target, user) if user is not None else None
@@ -379,7 +400,7 @@ class RegistrationService:
         target = self._target(tenant, "")
         if isinstance(target, Failure):
             return target
-        if refused := self._admin(target.policy, caller):
+        if refused := await self._admin(target.policy, caller):
             return refused
         if not target.policy.policy.registration.approval_required:
             return []
@@ -390,7 +411,7 @@ class RegistrationService:
         target = self._target(request.tenant, request.username)
         if isinstance(target, Failure):
             return target
-        if refused := self._admin(target.policy, caller):
+        if refused := await self._admin(target.policy, caller):
             return refused
         user = await self._provider.admin_get_user(target.pool, target.username)
         # Only tenants with approval have pending sign-ups: elsewhere a disabled user was disabled on purpose.

@@ -62,7 +62,7 @@ class Query:
     @strawberry.field(  # type: ignore[untyped-decorator]
         description="Admin: the decision a request would get, and why. A dry run: nothing is written."
     )
-    def explain_registration(self, info: Info, input: i.ExplainRegistrationInput) -> t.DecisionType:
+    async def explain_registration(self, info: Info, input: i.ExplainRegistrationInput) -> t.DecisionType:
         _refuse_origin(info, input.tenant)
         request = Explain(
             tenant=str(input.tenant),
@@ -72,7 +72,7 @@ class Query:
             password=input.password,
             existing_attributes=tuple(input.existing_attributes or ()),
         )
-        decision = info.context.service.explain(request, info.context.caller)
+        decision = await info.context.service.explain(request, info.context.caller)
         if isinstance(decision, Failure):
             raise PublicError(decision.message, decision.code.value)
         return p.decision(decision)

@@ -67,4 +67,17 @@ class EmbeddedCognito:
             self.client.add_custom_attributes(UserPoolId=binding.user_pool_id, CustomAttributes=custom)
 
 
-__all__ = ["EmbeddedCognito", "Outbox", "OutboxMessage"]
+class EmbeddedKeySource:
+    """The embedded pools' signing keys: moto signs every token with one key pair it ships."""
+
+    def issuer(self, pool: PoolBinding) -> str:
+        return f"https://cognito-idp.{REGION}.amazonaws.com/{pool.user_pool_id}"
+
+    async def jwks(self, pool: PoolBinding, *, refresh: bool = False) -> Mapping[str, Any]:
+        from moto.utilities.utils import load_resource  # noqa: PLC0415
+
+        keys: Mapping[str, Any] = load_resource("cognitoidp/resources/jwks-public.json")
+        return keys
+
+
+__all__ = ["EmbeddedCognito", "EmbeddedKeySource", "Outbox", "OutboxMessage"]

@@ -1,0 +1,65 @@
+"""Administrators signing in with Cognito: an access token of a member of the tenant's admin group."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+from typing import Any
+
+from api.cognito.adapter import create_client
+from tests.conftest import Api, InProcessCognito, StandaloneCognito
+from tests.test_explain import EXPLAIN
+from tests.test_signup_flow import confirm, sign_in, sign_up
+
+PASSWORD = "club pass 12"
+
+
+def boto(api: Api) -> Any:
+    if isinstance(api.cognito, StandaloneCognito):
+        return create_client("us-east-1", api.cognito.url)
+    assert isinstance(api.cognito, InProcessCognito)
+    return create_client("us-east-1")
+
+
+def pool_of(token: str) -> str:
+    payload = token.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return str(claims["iss"]).rsplit("/", 1)[1]
+
+
+def access_token(api: Api, username: str, *, admin: bool) -> str:
+    sign_up(api, username, tenant="club", password=PASSWORD, email=f"{username}@club.example")
+    confirm(api, username, api.last_code("club", username), tenant="club")
+    token = sign_in(api, username, PASSWORD, tenant="club")["tokens"]["accessToken"]
+    if admin:
+        cognito, pool = boto(api), pool_of(token)
+        with contextlib.suppress(cognito.exceptions.GroupExistsException):
+            cognito.create_group(UserPoolId=pool, GroupName="club-admins")
+        cognito.admin_add_user_to_group(UserPoolId=pool, Username=username, GroupName="club-admins")
+        token = sign_in(api, username, PASSWORD, tenant="club")["tokens"]["accessToken"]
+    api.secrets.add(token)
+    return token
+
+
+def explain(api: Api, tenant: str, token: str) -> dict[str, Any]:
+    return api.gql(EXPLAIN, {"input": {"tenant": tenant, "operation": "SIGN_UP", "attributes": []}}, token=token)
+
+
+def test_an_admin_groups_access_token_is_accepted(api: Api, unique: str) -> None:
+    token = access_token(api, f"boss{unique}", admin=True)
+    assert explain(api, "club", token)["data"]["explainRegistration"]["tenant"] == "club"
+
+
+def test_tokens_of_non_admins_other_tenants_and_forgeries_are_refused(api: Api, unique: str) -> None:
+    plain = access_token(api, f"member{unique}", admin=False)
+    assert explain(api, "club", plain)["errors"][0]["extensions"]["code"] == "NOT_AUTHORIZED"
+    boss = access_token(api, f"chief{unique}", admin=True)
+    # the same token does not open another tenant (shop names no groups; legacy's pool is another)
+    for tenant in ("shop", "legacy"):
+        assert explain(api, tenant, boss)["errors"][0]["extensions"]["code"] == "NOT_AUTHORIZED"
+    header, payload, signature = boss.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["cognito:groups"] = ["club-admins", "everyone"]
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+    assert explain(api, "club", f"{header}.{forged}.{signature}")["errors"][0]["extensions"]["code"] == "NOT_AUTHORIZED"
