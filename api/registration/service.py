@@ -10,9 +10,12 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+
+import anyio
 
 from api.clock import Clock, SystemClock
 from api.cognito.port import (
@@ -122,6 +125,17 @@ def id_token_claims(token: str) -> dict[str, object]:
     return claims if isinstance(claims, dict) else {}
 
 
+class MovingAverage:
+    """An exponentially weighted average: recent sign-ups weigh most, one slow call cannot dominate."""
+
+    def __init__(self, initial: float, weight: float = 0.1) -> None:
+        self.value = initial
+        self._weight = weight
+
+    def add(self, sample: float) -> None:
+        self.value += self._weight * (min(sample, 10 * self.value + 0.01) - self.value)
+
+
 def _too_many(wait: int) -> Failure:
     return Failure(ErrorCode.TOO_MANY_ATTEMPTS, "Too many attempts; try again later.", retry_after_seconds=wait)
 
@@ -194,6 +208,7 @@ class RegistrationService:
         self._clock = clock or SystemClock()
         self._limiter = limiter or AttemptLimiter()
         self._tokens = tokens
+        self._sign_up_seconds = MovingAverage(initial=0.05)
 
     # ------------------------------------------------------------ helpers
 
@@ -456,14 +471,21 @@ class RegistrationService:
         # Masked from what the caller sent, not from Cognito's answer: a new and a taken username get the
         # same bytes back.
         sent_to = Delivery("EMAIL", mask_destination(attributes["email"])) if "email" in attributes else None
+        started = time.monotonic()
         try:
             result = await self._provider.sign_up(
                 target.pool, target.username, request.password, attributes, tenant=target.policy.tenant
             )
         except ProviderError as error:
             if error.code is ProviderErrorCode.USERNAME_EXISTS:
-                return SignedUp("CONFIRM_SIGN_UP", sent_to) if target.hides_existence else USERNAME_TAKEN
+                if not target.hides_existence:
+                    return USERNAME_TAKEN
+                # A taken name returns before Cognito sends any e-mail: wait as long as a real sign-up
+                # usually takes, so the answer's timing does not tell either.
+                await anyio.sleep(max(0.0, self._sign_up_seconds.value - (time.monotonic() - started)))
+                return SignedUp("CONFIRM_SIGN_UP", sent_to)
             return _failure_for(error)
+        self._sign_up_seconds.add(time.monotonic() - started)
         if result.user_confirmed:
             return SignedUp("DONE", None)
         return SignedUp("CONFIRM_SIGN_UP", sent_to)
