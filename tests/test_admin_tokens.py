@@ -63,3 +63,22 @@ def test_tokens_of_non_admins_other_tenants_and_forgeries_are_refused(api: Api, 
     claims["cognito:groups"] = ["club-admins", "everyone"]
     forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
     assert explain(api, "club", f"{header}.{forged}.{signature}")["errors"][0]["extensions"]["code"] == "NOT_AUTHORIZED"
+
+
+def test_an_expired_or_wrongly_issued_token_is_refused(embedded_api: Api, unique: str) -> None:
+    """Signed with the pool's real key (the embedded Cognito's key pair), but expired or for another client."""
+    from joserfc import jwt  # noqa: PLC0415
+    from joserfc.jwk import RSAKey  # noqa: PLC0415
+    from moto.utilities.utils import load_resource  # noqa: PLC0415
+
+    token = access_token(embedded_api, f"old{unique}", admin=True)
+    payload = token.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    key = RSAKey.import_key(load_resource("cognitoidp/resources/jwks-private.json"))
+    header = {"kid": "dummy", "alg": "RS256"}
+    resigned = jwt.encode(header, claims, key)
+    assert explain(embedded_api, "club", resigned)["data"]["explainRegistration"]["tenant"] == "club"  # control
+    for change in ({"exp": claims["iat"] - 1}, {"client_id": "another-client"}, {"token_use": "id"}):
+        forged = jwt.encode(header, {**claims, **change}, key)
+        embedded_api.secrets.add(forged)
+        assert explain(embedded_api, "club", forged)["errors"][0]["extensions"]["code"] == "NOT_AUTHORIZED", change

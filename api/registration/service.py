@@ -327,8 +327,10 @@ class RegistrationService:
             return target
         if refused := await self._admin(target.policy, caller):
             return refused
-        rule = target.policy.policy.limits.invitations_per_tenant
-        if wait := await self._limiter.take(rule, "invite", target.policy.tenant):
+        limits = target.policy.policy.limits
+        if (wait := await self._limiter.take(limits.attempts_per_address, "address", caller.address)) or (
+            wait := await self._limiter.take(limits.invitations_per_tenant, "invite", target.policy.tenant)
+        ):
             return _too_many(wait)
         decision = self._decide(target.policy, PolicyRequest(Operation.INVITE, target.username, request.attributes))
         if not decision.allowed:
@@ -390,6 +392,10 @@ class RegistrationService:
             return target
         if refused := await self._admin(target.policy, caller):
             return refused
+        rule = target.policy.policy.limits.resends_per_user
+        if refused := await self._over_limit(target, caller, rule):
+            return refused
+        await self._failed(target, rule)  # every resend counts
         user = await self._provider.admin_get_user(target.pool, target.username)
         invitation = self._invitation(target, user) if user is not None else None
         if invitation is None:
@@ -624,8 +630,15 @@ class RegistrationService:
         target = self._target(request.tenant, request.username)
         if isinstance(target, Failure):
             return target
-        if refused := await self._over_limit(target, caller, None):
+        rule = target.policy.policy.limits.wrong_passwords_per_user
+        if refused := await self._over_limit(target, caller, rule):
             return refused
+        outcome = await self._respond(target, request)
+        if isinstance(outcome, Failure) and outcome.code in {ErrorCode.INVALID_SESSION, ErrorCode.INVALID_PASSWORD}:
+            await self._failed(target, rule)
+        return outcome
+
+    async def _respond(self, target: Target, request: rq.RespondToNewPasswordChallenge) -> ChallengeOutcome:
         sealed = self._sealer.open(request.session, target.policy.tenant, target.username)
         if sealed is None:
             return INVALID_SESSION
