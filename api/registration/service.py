@@ -11,9 +11,10 @@ import base64
 import json
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeVar
 
 import anyio
 
@@ -62,6 +63,8 @@ from api.registration.outcomes import (
 )
 from api.registration.sessions import SessionSealer
 from api.registration.tokens import AccessTokens, looks_like_jwt
+
+_Outcome = TypeVar("_Outcome")
 
 audit = logging.getLogger("regapi.audit")
 ANONYMOUS = rq.Caller()
@@ -296,6 +299,22 @@ class RegistrationService:
     async def _failed(self, target: Target, per_user: str) -> None:
         await self._limiter.count(per_user, per_user, target.policy.tenant, target.username)
 
+    async def _guarded(
+        self,
+        target: Target,
+        caller: rq.Caller,
+        per_user: str,
+        attempt: Callable[[], Awaitable[_Outcome]],
+        failures: frozenset[ErrorCode],
+    ) -> _Outcome | Failure:
+        """Run an attempt within the limits, counting it against the user when it fails."""
+        if refused := await self._over_limit(target, caller, per_user):
+            return refused
+        outcome = await attempt()
+        if isinstance(outcome, Failure) and outcome.code in failures:
+            await self._failed(target, per_user)
+        return outcome
+
     def origin_refusal(self, tenant: str, caller: rq.Caller) -> Failure | None:
         """A browser page may call only the tenants that list its origin (nothing by default)."""
         policy = self._policies.get(tenant)
@@ -512,13 +531,11 @@ class RegistrationService:
         target = self._target(request.tenant, request.username)
         if isinstance(target, Failure):
             return target
+        # During a lock even the right code waits, or guessing would only be slowed down.
         rule = target.policy.policy.limits.wrong_codes_per_user
-        if refused := await self._over_limit(target, caller, rule):
-            return refused  # during a lock even the right code waits, or guessing would only slow down
-        outcome = await self._confirm(target, request)
-        if isinstance(outcome, Failure) and outcome.code is ErrorCode.CODE_MISMATCH:
-            await self._failed(target, rule)
-        return outcome
+        return await self._guarded(
+            target, caller, rule, lambda: self._confirm(target, request), frozenset({ErrorCode.CODE_MISMATCH})
+        )
 
     async def _confirm(self, target: Target, request: rq.ConfirmSignUp) -> ConfirmOutcome:
         if not _plausible_code(request.code):
@@ -578,12 +595,9 @@ class RegistrationService:
         if isinstance(target, Failure):
             return target
         rule = target.policy.policy.limits.wrong_passwords_per_user
-        if refused := await self._over_limit(target, caller, rule):
-            return refused
-        outcome = await self._sign_in(target, request)
-        if isinstance(outcome, Failure) and outcome.code is ErrorCode.NOT_AUTHORIZED:
-            await self._failed(target, rule)
-        return outcome
+        return await self._guarded(
+            target, caller, rule, lambda: self._sign_in(target, request), frozenset({ErrorCode.NOT_AUTHORIZED})
+        )
 
     async def _sign_in(self, target: Target, request: rq.SignIn) -> SignInOutcome:
         if not is_valid_username(target.username) or not request.password:
@@ -631,12 +645,8 @@ class RegistrationService:
         if isinstance(target, Failure):
             return target
         rule = target.policy.policy.limits.wrong_passwords_per_user
-        if refused := await self._over_limit(target, caller, rule):
-            return refused
-        outcome = await self._respond(target, request)
-        if isinstance(outcome, Failure) and outcome.code in {ErrorCode.INVALID_SESSION, ErrorCode.INVALID_PASSWORD}:
-            await self._failed(target, rule)
-        return outcome
+        failures = frozenset({ErrorCode.INVALID_SESSION, ErrorCode.INVALID_PASSWORD})
+        return await self._guarded(target, caller, rule, lambda: self._respond(target, request), failures)
 
     async def _respond(self, target: Target, request: rq.RespondToNewPasswordChallenge) -> ChallengeOutcome:
         sealed = self._sealer.open(request.session, target.policy.tenant, target.username)
