@@ -149,7 +149,6 @@ def create_app(
     # Everything built so far (policies, schema, clients) lives as long as the process: keep it out of the
     # cyclic collector's scans, which would otherwise walk thousands of tenants' objects on every pass.
     gc.freeze()
-    app.state.reloader = reloader
     log.info("regapi ready: %d tenants on %d pools (%s backend)", len(store), len(pools), settings.backend)
     return app
 

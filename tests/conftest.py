@@ -163,7 +163,6 @@ class Api:
 
     http: httpx.Client
     cognito: Cognito
-    backend: str
     secrets: set[str] = field(default_factory=set)
 
     def advance(self, delta: timedelta) -> None:
@@ -246,7 +245,7 @@ def embedded_api(policy_dir: Path, log_capture: list[str]) -> Iterator[Api]:
     clock = ManualClock()
     app = create_app(Settings(policy_dir=policy_dir, trusted_proxies=TRUSTED), clock=clock)
     with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=30) as http:
-        yield Api(http=http, cognito=InProcessCognito(http, clock), backend="embedded")
+        yield Api(http=http, cognito=InProcessCognito(http, clock))
 
 
 @pytest.fixture(scope="session")
@@ -311,7 +310,7 @@ def standalone_api(
         )
         with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=30) as http:
             cognito = StandaloneCognito(standalone_cognito, load_directory(target))
-            yield Api(http=http, cognito=cognito, backend="aws")
+            yield Api(http=http, cognito=cognito)
     finally:
         for name, value in previous.items():
             if value is None:
