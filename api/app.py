@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING
@@ -15,16 +14,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from api import backends
 from api.clock import Clock
-from api.cognito.adapter import CognitoAdapter, HttpKeySource, create_client
-from api.cognito.port import IdentityProvider, KeySource, PoolBinding
+from api.cognito.port import PoolBinding
 from api.http import BrowserOrigins, RequestLimits
 from api.policy import TenantPolicy, load_directory, normalize_username
 from api.policy.store import PolicyStore
-from api.pools import ConfigurationError, ConfiguredPools, EmbeddedPools, NamedPools, PoolBinder
-from api.registration import RegistrationService, SessionSealer
-from api.registration.attempts import AttemptLimiter
-from api.registration.tokens import AccessTokens
+from api.pools import ConfigurationError
+from api.registration import AccessTokens, AttemptLimiter, SessionSealer, build_use_cases
 from api.reload import PolicyReloader
 from api.schema import build_schema
 from api.schema.view import GraphQLView
@@ -48,55 +45,35 @@ def _refuse_unsafe(settings: Settings) -> None:
         raise ConfigurationError("REGAPI_ENV=production needs REGAPI_SESSION_SECRET (it seals challenge sessions)")
 
 
-def create_app(
-    settings: Settings,
-    *,
-    provider: IdentityProvider | None = None,
-    policies: Mapping[str, TenantPolicy] | None = None,
-    clock: Clock | None = None,
-) -> Starlette:
-    tenants = dict(policies) if policies is not None else load_directory(settings.policy_dir)
+def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
+    tenants = load_directory(settings.policy_dir)
     _refuse_unsafe(settings)
     store = PolicyStore(tenants)
+    backend = backends.build(settings, clock=clock)
     routes = []
-    binder: PoolBinder
-    keys: KeySource | None = None
-    if provider is not None:
-        binder = NamedPools()
-    elif settings.backend == "embedded":
-        from api.cognito.embedded import EmbeddedCognito, EmbeddedKeySource  # noqa: PLC0415 - moto only here
-
-        embedded = EmbeddedCognito(clock=clock)
-        binder = EmbeddedPools(embedded)
-        keys = EmbeddedKeySource()
-        provider = CognitoAdapter(embedded.client)
-        routes.append(Route("/dev/outbox", _outbox_endpoint(embedded, store)))
-    else:
-        binder = ConfiguredPools()
-        provider = CognitoAdapter(create_client(settings.region, settings.cognito_endpoint))
-        keys = HttpKeySource(settings.region, settings.cognito_endpoint)
+    if backend.embedded is not None:
+        routes.append(Route("/dev/outbox", _outbox_endpoint(backend.embedded, store)))
     pools: dict[str, PoolBinding] = {
-        name: binder.bind(name, [store[t].policy for t in sorted(store.pool_tenants(name))])
+        name: backend.binder.bind(name, [store[t].policy for t in sorted(store.pool_tenants(name))])
         for name in {t.policy.cognito.user_pool for t in tenants.values()}
     }
 
-    service = RegistrationService(
+    use_cases = build_use_cases(
         store,
         pools,
-        provider,
-        SessionSealer(settings.session_secret),
-        clock=clock,
+        backend.provider,
+        sealer=SessionSealer(settings.session_secret),
         limiter=AttemptLimiter(settings.redis_url),
-        tokens=AccessTokens(keys) if keys is not None else None,
+        tokens=AccessTokens(backend.keys),
+        clock=clock,
     )
     graphql = GraphQLView(
         build_schema(production=settings.production),
-        service,
+        use_cases,
         graphiql=not settings.production,
         trusted_proxies=settings.trusted_proxies,
     )
-    # Policies handed in by the caller have no directory to watch.
-    reloader = PolicyReloader(settings.policy_dir, store, binder, pools) if policies is None else None
+    reloader = PolicyReloader(settings.policy_dir, store, backend.binder, pools)
 
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "tenants": len(store)})
@@ -108,7 +85,7 @@ def create_app(
             for errors in store.errors.values()
             for e in errors
         ]
-        if reloader is not None and reloader.stopped:
+        if reloader.stopped:
             refused.append(
                 {
                     "file": str(settings.policy_dir),
@@ -124,7 +101,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        watcher = asyncio.create_task(reloader.watch()) if reloader is not None and settings.reload else None
+        watcher = asyncio.create_task(reloader.watch()) if settings.reload else None
         try:
             yield
         finally:
@@ -146,9 +123,6 @@ def create_app(
             Middleware(RequestLimits, max_body_bytes=settings.max_body_bytes),
         ],
     )
-    # Everything built so far (policies, schema, clients) lives as long as the process: keep it out of the
-    # cyclic collector's scans, which would otherwise walk thousands of tenants' objects on every pass.
-    gc.freeze()
     log.info("regapi ready: %d tenants on %d pools (%s backend)", len(store), len(pools), settings.backend)
     return app
 

@@ -1,8 +1,20 @@
-"""The `regapi` command: serve, policy check, export-schema."""
+"""The `regapi` command.
+
+serve             run the GraphQL API (settings from REGAPI_* variables)
+policy check      validate every policy file of a directory; --against-pool also compares each policy
+                  with the pool and app client it names
+policy explain    print the decision a request would get
+policy diff       list what changing one policy file into another does; --against-pool also lists the
+                  users of the pool it affects
+policy schema     print the JSON Schema of policy files
+cognito serve     serve the embedded Cognito as a Cognito-compatible endpoint
+export-schema     print the GraphQL SDL
+"""
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import sys
@@ -10,8 +22,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 
+from api.cognito.pool_config import against_pool
 from api.policy import PolicyError, PolicyLoadError, TenantPolicy, load_directory, load_policy
-from api.policy.against_pool import against_pool
 from api.policy.checks import Problem
 from api.policy.loader import located
 from api.settings import Settings, SettingsError
@@ -38,16 +50,19 @@ def _serve(args: argparse.Namespace) -> int:
     except ConfigurationError as exc:
         print(f"regapi: refusing to start: {exc}", file=sys.stderr)
         return 1
+    # Everything built so far (policies, schema, clients) lives as long as the process: keep it out of the
+    # cyclic collector's scans, which would otherwise walk thousands of tenants' objects on every pass.
+    gc.freeze()
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", access_log=False)
     return 0
 
 
 def _pool_problems(tenants: dict[str, TenantPolicy], settings: Settings) -> list[PolicyError]:
     """Each policy compared with the pool and app client it names, on the aws backend's endpoint."""
-    from api.cognito.adapter import create_client, describe_pool  # noqa: PLC0415
+    from api import backends  # noqa: PLC0415 - boto3 loads only for --against-pool
     from api.cognito.port import ProviderError  # noqa: PLC0415
 
-    client = create_client(settings.region, settings.cognito_endpoint)
+    backend = backends.aws(settings)
     errors: list[PolicyError] = []
     for tenant in tenants.values():
         cognito = tenant.policy.cognito
@@ -56,7 +71,7 @@ def _pool_problems(tenants: dict[str, TenantPolicy], settings: Settings) -> list
             errors += located(tenant.path, [Problem(("cognito",), "no user_pool_id or client_id to compare with", fix)])
             continue
         try:
-            pool, app = describe_pool(client, cognito.user_pool_id, cognito.client_id)
+            pool, app = backend.describe_pool(cognito.user_pool_id, cognito.client_id)
         except ProviderError as exc:
             fix = "check the ids, the endpoint and the credentials"
             errors += located(tenant.path, [Problem(("cognito",), f"cannot describe the pool ({exc.code})", fix)])
@@ -177,14 +192,14 @@ def _affected_users(
     invitations, and users lacking a newly required attribute."""
     import asyncio  # noqa: PLC0415
 
-    from api.cognito.adapter import CognitoAdapter, create_client  # noqa: PLC0415
+    from api import backends  # noqa: PLC0415 - boto3 loads only for --against-pool
     from api.cognito.port import PoolBinding  # noqa: PLC0415
     from api.policy.model import ORIGIN_ATTRIBUTE, TENANT_ATTRIBUTE  # noqa: PLC0415
 
     cognito = new.policy.cognito
     if not cognito.user_pool_id or not cognito.client_id:
         raise SystemExit("regapi: --against-pool needs cognito.user_pool_id and cognito.client_id in the new policy")
-    adapter = CognitoAdapter(create_client(settings.region, settings.cognito_endpoint))
+    adapter = backends.aws(settings).provider
     pool = PoolBinding(cognito.user_pool, cognito.user_pool_id, cognito.client_id)
     # The tenant's own users: stamped with it (unstamped users belong to no tenant of a shared pool).
     users = [u for u in asyncio.run(adapter.list_users(pool)) if u.attributes.get(TENANT_ATTRIBUTE) == new.tenant]

@@ -1,8 +1,13 @@
-"""Limits applied to HTTP requests before GraphQL sees them.
+"""ASGI middleware every HTTP request passes before GraphQL sees it.
 
-A body cap, checked before anything is parsed (a 64 KiB document is already far larger than any
-registration request), and JSON only for POST: a cross-site "simple" request (text/plain or
-form-encoded, which browsers send without a CORS preflight) never reaches a resolver.
+RequestLimits: a body cap, checked before anything is parsed (a 64 KiB document is already far larger
+than any registration request), and JSON only for POST /graphql: a cross-site "simple" request
+(text/plain or form-encoded, which browsers send without a CORS preflight) never reaches a resolver.
+
+BrowserOrigins: CORS. A browser page may call the API from the API's own origin (GraphiQL) or from an
+origin some tenant lists in `cors.allowed_origins`. A preflight from any other origin is refused (403),
+and its other requests are answered without Access-Control-Allow-Origin, so the browser keeps the
+answer from the page.
 """
 
 from __future__ import annotations

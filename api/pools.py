@@ -1,19 +1,18 @@
 """Which user pool and app client serve a tenant, for each backend.
 
 A binder turns a tenant's policy into a PoolBinding: at start-up for every tenant, and again when a
-policy file changes while the server runs.
+policy file changes while the server runs. `api.backends` picks the binder for the configured backend.
 """
 
 from __future__ import annotations
 
-import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
 
+from api.cognito.pool_config import client_parameters, pool_parameters
 from api.cognito.port import PoolBinding
 from api.policy import Policy
-from api.provisioning import client_parameters, pool_parameters
 
 if TYPE_CHECKING:
     from api.cognito.embedded import EmbeddedCognito
@@ -30,7 +29,11 @@ class PoolBinder(Protocol):
 
 
 class ConfiguredPools:
-    """Pools that exist already (real Cognito or another endpoint): ids and secret come from the policy."""
+    """Pools that exist already (real Cognito or another endpoint): ids and secret come from the policy, the
+    secret by the name of the variable in `env` that holds it (`cognito.client_secret_env`)."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._env = env
 
     def bind(self, name: str, policies: Sequence[Policy]) -> PoolBinding:
         cognito = policies[0].cognito
@@ -48,7 +51,7 @@ class ConfiguredPools:
             )
         secret = None
         if cognito.client_secret_env:
-            secret = os.environ.get(cognito.client_secret_env)
+            secret = self._env.get(cognito.client_secret_env)
             if not secret:
                 variable = cognito.client_secret_env
                 raise ConfigurationError(f"pool {name!r}: the variable {variable} (client_secret_env) is not set")
@@ -73,10 +76,3 @@ class EmbeddedPools:
                 # An operator switched self sign-up on, or added an attribute: the pool follows the files.
                 self._embedded.update_pool(binding, pool_parameters(name, policies))
             return binding
-
-
-class NamedPools:
-    """For a provider handed in by the caller (tests): the pool's name stands for its ids."""
-
-    def bind(self, name: str, policies: Sequence[Policy]) -> PoolBinding:
-        return PoolBinding(name, name, name)

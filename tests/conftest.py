@@ -32,8 +32,8 @@ from starlette.applications import Starlette
 from api.app import create_app
 from api.clock import ManualClock
 from api.cognito.adapter import create_client
+from api.cognito.pool_config import client_parameters, pool_parameters
 from api.policy import TenantPolicy, load_directory, normalize_username
-from api.provisioning import client_parameters, pool_parameters
 from api.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

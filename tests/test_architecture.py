@@ -1,4 +1,5 @@
-"""The import rules of DESIGN.md section 3, checked on the source with `ast` (nothing is imported)."""
+"""The import rules of the package layout (README.md, "Layout"), checked on the source with `ast` (nothing is
+imported)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import pytest
 API = Path(__file__).resolve().parents[1] / "api"
 
 EXTERNAL_AWS = ("boto3", "botocore", "moto")
+# The two families of use cases (self-service flows and the admin API), over shared registration modules.
+FAMILIES = ("api.registration.self_service", "api.registration.admin")
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,10 @@ def within(name: str, *packages: str) -> bool:
 def stdlib(name: str) -> bool:
     return name.partition(".")[0] in sys.stdlib_module_names
 
+
+# The symbols Cognito accepts in passwords, and the name of the tenant stamp the embedded outbox labels
+# messages by: defined once in api.policy.
+SHARED_POLICY_CONSTANTS = frozenset({"api.policy.rules.PASSWORD_SYMBOLS", "api.policy.model.TENANT_ATTRIBUTE"})
 
 RULES = [
     Rule(
@@ -65,16 +72,73 @@ RULES = [
         lambda target: not within(target, "api.schema", "api.app", "strawberry", *EXTERNAL_AWS),
     ),
     Rule(
+        "the self-service and admin families never import each other; they meet in the shared modules",
+        lambda module: module in FAMILIES,
+        lambda target: not within(target, *FAMILIES),
+    ),
+    Rule(
+        "the shared registration modules (tenancy, failures, limits, invitations, ...) never import a family",
+        lambda module: within(module, "api.registration") and module not in {*FAMILIES, "api.registration"},
+        lambda target: not within(target, *FAMILIES),
+    ),
+    Rule(
+        "api.registration.failures imports only the standard library, api.cognito.port, api.policy and outcomes",
+        lambda module: module == "api.registration.failures",
+        lambda target: (
+            stdlib(target) or within(target, "api.cognito.port", "api.policy", "api.registration.outcomes")
+        ),
+    ),
+    Rule(
         "api.registration reaches Cognito only through api.cognito.port",
         lambda module: within(module, "api.registration"),
         lambda target: not within(target, "api.cognito") or within(target, "api.cognito.port"),
     ),
     Rule(
-        "api.cognito never imports the layers above it (registration, schema, app, provisioning, policy)",
+        "api.cognito never imports the layers above it (registration, schema, app, backends, pools, reload, cli)",
         lambda module: within(module, "api.cognito"),
         lambda target: (
-            not within(target, "api.registration", "api.schema", "api.app", "api.provisioning", "api.policy")
+            not within(
+                target,
+                "api.registration",
+                "api.schema",
+                "api.app",
+                "api.backends",
+                "api.pools",
+                "api.reload",
+                "api.cli",
+            )
         ),
+    ),
+    Rule(
+        "in api.cognito only api.cognito.pool_config knows policies (imports api.policy; the embedded Cognito"
+        " imports two constants, so that they are written once)",
+        lambda module: within(module, "api.cognito") and module != "api.cognito.pool_config",
+        lambda target: not within(target, "api.policy") or target in SHARED_POLICY_CONSTANTS,
+    ),
+    Rule(
+        "in api.cognito.embedded only moto_internals touches moto (the package may start moto.mock_aws)",
+        lambda module: within(module, "api.cognito.embedded") and module != "api.cognito.embedded.moto_internals",
+        lambda target: not within(target, "moto") or target == "moto.mock_aws",
+    ),
+    Rule(
+        "api.cognito.pool_config imports only the standard library and api.policy (pure: no boto3, no I/O)",
+        lambda module: module == "api.cognito.pool_config",
+        lambda target: stdlib(target) or within(target, "api.policy"),
+    ),
+    Rule(
+        "api.cognito.errors imports only the standard library and api.cognito.port",
+        lambda module: module == "api.cognito.errors",
+        lambda target: stdlib(target) or within(target, "api.cognito.port"),
+    ),
+    Rule(
+        "outside api.cognito, only api.backends imports api.cognito.adapter (it builds every Cognito client)",
+        lambda module: not within(module, "api.cognito", "api.backends"),
+        lambda target: not within(target, "api.cognito.adapter"),
+    ),
+    Rule(
+        "only api.app and api.cli import api.backends",
+        lambda module: module not in {"api.app", "api.cli", "api.backends"},
+        lambda target: not within(target, "api.backends"),
     ),
     Rule(
         "nothing imports api.app except api.cli",
@@ -143,28 +207,40 @@ def test_the_checker_sees_the_whole_package() -> None:
     modules = api_modules()
     assert {
         "api.app",
+        "api.backends",
         "api.cli",
+        "api.pools",
         "api.policy",
         "api.policy.engine",
         "api.policy.loader",
         "api.cognito.port",
         "api.cognito.adapter",
+        "api.cognito.errors",
+        "api.cognito.pool_config",
         "api.cognito.embedded",
-        "api.registration.service",
+        "api.registration",
+        "api.registration.self_service",
+        "api.registration.admin",
+        "api.registration.tenancy",
+        "api.registration.invitations",
+        "api.registration.failures",
+        "api.registration.limits",
         "api.schema",
+        "api.settings",
+        "api.http",
     } <= set(modules)
     for rule in RULES:
         assert any(rule.applies_to(module) for module in modules), f"no module under the rule: {rule.text}"
 
 
-def test_import_rules_of_design_section_3() -> None:
+def test_import_rules_of_the_layout() -> None:
     broken = []
     for module, path in api_modules().items():
         source = path.read_text(encoding="utf-8")
         where = str(path.relative_to(API.parent))
         broken += violations(module, source, is_package=path.name == "__init__.py", where=where)
     print("\n".join(broken))
-    assert not broken, "import rules broken (DESIGN.md section 3):\n" + "\n".join(broken)
+    assert not broken, "import rules broken:\n" + "\n".join(broken)
 
 
 def test_the_adapter_and_embedded_cognito_really_use_aws_libraries() -> None:
@@ -188,19 +264,31 @@ def test_the_adapter_and_embedded_cognito_really_use_aws_libraries() -> None:
         ("api.policy.engine", "import boto3\n", ["api.policy imports only", "only api/cognito/adapter.py"]),
         ("api.policy.rules", "from moto.core import mock_aws\n", ["api.policy imports only", "only api/cognito"]),
         ("api.policy.model", "import requests\n", ["api.policy imports only"]),
-        ("api.policy.engine", "from api.registration import service\n", ["api.policy imports only"]),
+        ("api.policy.engine", "from api.registration import admin\n", ["api.policy imports only"]),
         ("api.policy.engine", "from .. import app\n", ["api.policy imports only", "nothing imports api.app"]),
         ("api.cognito.port", "import pydantic\n", ["api.cognito.port imports only"]),
         (
             "api.cognito.port",
             "from api.policy import Policy\n",
-            ["api.cognito.port imports only", "api.cognito never imports"],
+            ["api.cognito.port imports only", "only api.cognito.pool_config knows policies"],
         ),
         ("api.schema.types", "from api.cognito.port import Tokens\n", ["api.schema imports only"]),
-        ("api.schema.types", "from ..cognito import adapter\n", ["api.schema imports only"]),
+        (
+            "api.schema.types",
+            "from ..cognito import adapter\n",
+            ["api.schema imports only", "only api.backends imports api.cognito.adapter"],
+        ),
         ("api.schema", "from api.policy import ViolationCode\n", ["api.schema imports only"]),
         ("api.schema.view", "import botocore.exceptions\n", ["only api/cognito", "api.schema imports only"]),
-        ("api.registration.service", "import strawberry\n", ["api.registration never"]),
+        ("api.registration.self_service", "import strawberry\n", ["api.registration never"]),
+        ("api.registration.admin", "from api.registration.self_service import SelfService\n", ["families never"]),
+        ("api.registration.self_service", "from api.registration import admin\n", ["families never"]),
+        ("api.registration.tenancy", "from api.registration.admin import explain\n", ["shared registration"]),
+        (
+            "api.registration.failures",
+            "from api.registration.tenancy import Target\n",
+            ["api.registration.failures imports only"],
+        ),
         ("api.registration.forms", "from api.schema import types\n", ["api.registration never"]),
         ("api.registration.forms", "from api import app\n", ["api.registration never", "nothing imports api.app"]),
         (
@@ -209,24 +297,53 @@ def test_the_adapter_and_embedded_cognito_really_use_aws_libraries() -> None:
             ["only api/cognito", "api.registration never"],
         ),
         (
-            "api.registration.service",
+            "api.registration.admin",
             "def f():\n    import importlib\n    return importlib.import_module('boto3')\n",
             ["only api/cognito", "api.registration never"],
         ),
         ("api.settings", "import api.app\n", ["nothing imports api.app"]),
         (
-            "api.cognito.embedded.fidelity",
+            "api.cognito.embedded.sign_up",
             "from api.app import create_app\n",
             ["nothing imports api.app", "api.cognito never imports"],
         ),
         (
-            "api.registration.service",
+            "api.registration.self_service",
             "from api.cognito.adapter import CognitoAdapter\n",
-            ["only through api.cognito.port"],
+            ["only through api.cognito.port", "only api.backends imports api.cognito.adapter"],
         ),
-        ("api.registration.service", "from api.cognito import embedded\n", ["only through api.cognito.port"]),
-        ("api.cognito.embedded", "from api.policy.model import Policy\n", ["api.cognito never imports"]),
+        ("api.registration.limits", "from api.cognito import embedded\n", ["only through api.cognito.port"]),
+        ("api.cognito.embedded", "from api.policy.model import Policy\n", ["only api.cognito.pool_config knows"]),
+        (
+            "api.cognito.embedded.sign_up",
+            "from moto.cognitoidp.models import CognitoIdpUser\n",
+            ["in api.cognito.embedded only moto_internals touches moto"],
+        ),
+        ("api.cognito.embedded", "import moto.cognitoidp\n", ["in api.cognito.embedded only moto_internals"]),
         ("api.cognito.adapter", "from api.registration import ErrorCode\n", ["api.cognito never imports"]),
+        (
+            "api.cognito.adapter",
+            "from api.backends import Backend\n",
+            ["api.cognito never imports", "only api.app and api.cli import api.backends"],
+        ),
+        ("api.cognito.pool_config", "import boto3\n", ["api.cognito.pool_config imports only", "only api/cognito"]),
+        (
+            "api.cognito.pool_config",
+            "from api.registration import forms\n",
+            ["api.cognito.pool_config imports only", "api.cognito never imports"],
+        ),
+        (
+            "api.cognito.errors",
+            "from botocore.exceptions import ClientError\n",
+            ["api.cognito.errors imports only", "only api/cognito/adapter.py"],
+        ),
+        (
+            "api.cli",
+            "from api.cognito.adapter import create_client\n",
+            ["only api.backends imports api.cognito.adapter"],
+        ),
+        ("api.reload", "from api.backends import build\n", ["only api.app and api.cli import api.backends"]),
+        ("api.policy.rules", "from api.cognito.pool_config import PASSWORD_FLAGS\n", ["api.policy imports only"]),
     ],
 )
 def test_checker_reports_a_violation(module: str, source: str, rules: list[str]) -> None:
@@ -243,12 +360,22 @@ def test_checker_reports_a_violation(module: str, source: str, rules: list[str])
     ("module", "source"),
     [
         ("api.cognito.adapter", "import boto3\nfrom botocore.config import Config\n"),
-        ("api.cognito.embedded.fidelity", "from moto.cognitoidp.models import CognitoIdpBackend\n"),
-        ("api.cognito.embedded", "from . import fidelity\nfrom api.cognito.adapter import create_client\n"),
+        ("api.cognito.embedded.moto_internals", "from moto.cognitoidp.models import CognitoIdpBackend\n"),
+        ("api.cognito.embedded", "from . import handlers\nfrom api.cognito.adapter import create_client\n"),
+        ("api.cognito.embedded", "from moto import mock_aws\n"),
+        ("api.cognito.embedded.passwords", "from api.policy.rules import PASSWORD_SYMBOLS\n"),
+        ("api.cognito.embedded.delivery", "from api.policy.model import TENANT_ATTRIBUTE\n"),
         ("api.policy.loader", "import yaml\nfrom pydantic import BaseModel\nfrom .model import Policy\n"),
         ("api.schema.view", "from starlette.requests import Request\nfrom api.registration import Caller\n"),
-        ("api.cli", "from api.app import create_app\n"),
-        ("api.registration.service", "from api.cognito.port import Tokens\nfrom api.policy import evaluate\n"),
+        ("api.cli", "from api.app import create_app\nfrom api import backends\n"),
+        ("api.app", "from api import backends\nfrom api.pools import ConfigurationError\n"),
+        ("api.backends", "from api.cognito.adapter import CognitoAdapter\nfrom api.pools import ConfiguredPools\n"),
+        ("api.pools", "from api.cognito.pool_config import pool_parameters\n"),
+        ("api.cognito.pool_config", "from api.policy.checks import Problem\nfrom api.policy.model import Policy\n"),
+        ("api.cognito.errors", "from collections.abc import Mapping\nfrom api.cognito.port import ProviderError\n"),
+        ("api.registration.admin", "from api.cognito.port import Tokens\nfrom api.policy import evaluate\n"),
+        ("api.registration.self_service", "from api.registration.tenancy import Tenancy\n"),
+        ("api.registration", "from api.registration.admin import AdminService\n"),
     ],
 )
 def test_checker_allows_what_the_design_allows(module: str, source: str) -> None:

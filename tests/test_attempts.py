@@ -48,3 +48,22 @@ def test_the_client_address_comes_from_trusted_proxies_only() -> None:
     assert client_address("127.0.0.1", "203.0.113.7, 10.0.0.2", ["127.0.0.1", "10.0.0.0/8"]) == "203.0.113.7"
     assert client_address("198.51.100.9", "203.0.113.7", ["127.0.0.1"]) == "198.51.100.9"  # a claim, ignored
     assert client_address("127.0.0.1", None, ["127.0.0.1"]) == "127.0.0.1"
+
+
+def test_limits_of_the_same_rate_count_apart(api: Api, unique: str) -> None:
+    """`twin` has wrong_codes_per_user and wrong_passwords_per_user both at "3 per 15 minutes": each
+    counter is keyed by its limit's name, so used-up codes do not lock sign-in, nor the reverse."""
+    username = f"twin-{unique}@twin.example"
+    sign_up(api, username, tenant="twin", password=PASSWORD)
+    code = api.last_code("twin", username)
+    assert confirm(api, username, code, tenant="twin")["userStatus"] == "CONFIRMED"
+    answers = [confirm(api, username, wrong(code), tenant="twin")["code"] for _ in range(4)]
+    assert answers == ["CODE_MISMATCH"] * 3 + ["TOO_MANY_ATTEMPTS"]
+    assert sign_in(api, username, PASSWORD, tenant="twin")["__typename"] == "SignInSuccess"
+
+    other = f"twin2-{unique}@twin.example"
+    sign_up(api, other, tenant="twin", password=PASSWORD)
+    passwords = [sign_in(api, other, "wrong pass 9", tenant="twin")["code"] for _ in range(4)]
+    assert passwords == ["NOT_AUTHORIZED"] * 3 + ["TOO_MANY_ATTEMPTS"]
+    answer = confirm(api, other, api.last_code("twin", other), tenant="twin")
+    assert answer == {"__typename": "ConfirmSignUpSuccess", "userStatus": "CONFIRMED"}

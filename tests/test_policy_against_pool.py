@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from api.cognito.adapter import create_client
+from api.cognito.pool_config import PASSWORD_FLAGS, against_pool, pool_parameters
+from api.policy.model import CHARACTER_CLASSES, Policy
 from tests.conftest import ROOT
 
 POLICY = """version: 1
@@ -103,3 +105,23 @@ def test_a_policy_that_fits_its_pool_passes(standalone_cognito: str, tmp_path: P
     )
     (tmp_path / "against.yaml").write_text(policy, encoding="utf-8")
     assert check(tmp_path, standalone_cognito) == (0, {"ok": True, "tenants": ["against"], "errors": []})
+
+
+def test_every_password_class_has_one_pool_flag_both_ways() -> None:
+    # The one class -> flag table serves the pool a policy provisions and the check of a policy against
+    # its pool: a pool requiring every class makes a policy requiring none fail once per class.
+    assert tuple(PASSWORD_FLAGS) == CHARACTER_CLASSES
+    strict = Policy.model_validate(
+        {
+            "version": 1,
+            "display_name": "S",
+            "cognito": {"user_pool": "s"},
+            "password": {"require": list(CHARACTER_CLASSES)},
+        }
+    )
+    loose = Policy.model_validate({"version": 1, "display_name": "L", "cognito": {"user_pool": "s"}})
+    pool = pool_parameters("s", [strict])
+    assert all(pool["Policies"]["PasswordPolicy"][flag] is True for flag in PASSWORD_FLAGS.values())
+    described = {"Policies": pool["Policies"], "SchemaAttributes": []}
+    messages = [p.message for p in against_pool(loose, described, {}) if p.path == ("password", "require")]
+    assert messages == [f"the pool requires {name}" for name in CHARACTER_CLASSES]

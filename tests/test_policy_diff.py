@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from api.cognito.adapter import create_client, secret_hash
+from api.cognito.pool_config import client_parameters, pool_parameters
 from api.policy import load_policy
-from api.provisioning import client_parameters, pool_parameters
 from tests.conftest import DEMO_POLICIES, ROOT
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,8 @@ import pytest
 
 from api.app import create_app
 from api.clock import ManualClock
+from api.cognito.port import PoolBinding
+from api.policy import Policy
 from api.settings import Settings
 from tests.conftest import DEMO_POLICIES, LiveServer
 from tests.documents import REGISTRATION_FORM, SIGN_UP, attrs
@@ -120,10 +122,16 @@ def test_a_new_tenant_may_join_an_existing_pool(served: tuple[httpx.Client, Path
     assert http.get("/readyz").json()["status"] == "ready"
 
 
+class NamedPools:
+    """A binder without a Cognito behind it: the pool's name stands for its ids."""
+
+    def bind(self, name: str, policies: Sequence[Policy]) -> PoolBinding:
+        return PoolBinding(name, name, name)
+
+
 def test_a_change_reloads_only_its_own_file(tmp_path: Path) -> None:
     from api.policy import load_directory  # noqa: PLC0415
     from api.policy.store import PolicyStore  # noqa: PLC0415
-    from api.pools import NamedPools  # noqa: PLC0415
     from api.reload import PolicyReloader  # noqa: PLC0415
 
     for path in DEMO_POLICIES.glob("*.yaml"):

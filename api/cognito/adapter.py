@@ -25,6 +25,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
+from api.cognito.errors import translate
 from api.cognito.port import (
     AuthResult,
     CodeDeliveryDetails,
@@ -42,49 +43,6 @@ log = logging.getLogger("regapi.cognito")
 
 # Boto calls run in worker threads; the pool must allow as many connections as threads may call at once.
 MAX_CONNECTIONS = 40
-
-# Cognito's exception name -> the API's code. One table, so every call maps errors the same way.
-ERRORS: Mapping[str, ProviderErrorCode] = {
-    "NotAuthorizedException": ProviderErrorCode.NOT_AUTHORIZED,
-    "UserNotFoundException": ProviderErrorCode.USER_NOT_FOUND,
-    "UsernameExistsException": ProviderErrorCode.USERNAME_EXISTS,
-    "AliasExistsException": ProviderErrorCode.USERNAME_EXISTS,
-    "UserNotConfirmedException": ProviderErrorCode.USER_NOT_CONFIRMED,
-    "CodeMismatchException": ProviderErrorCode.CODE_MISMATCH,
-    "ExpiredCodeException": ProviderErrorCode.CODE_EXPIRED,
-    "InvalidPasswordException": ProviderErrorCode.INVALID_PASSWORD,
-    "InvalidParameterException": ProviderErrorCode.INVALID_PARAMETER,
-    "TooManyFailedAttemptsException": ProviderErrorCode.TOO_MANY_ATTEMPTS,
-    # A request-rate quota of the account, not something the user did: the service is busy.
-    "TooManyRequestsException": ProviderErrorCode.UNAVAILABLE,
-    "LimitExceededException": ProviderErrorCode.UNAVAILABLE,
-    "PasswordResetRequiredException": ProviderErrorCode.PASSWORD_RESET_REQUIRED,
-    "CodeDeliveryFailureException": ProviderErrorCode.UNAVAILABLE,
-    "InternalErrorException": ProviderErrorCode.UNAVAILABLE,
-    "ServiceUnavailable": ProviderErrorCode.UNAVAILABLE,
-}
-# Cognito reuses NotAuthorized/InvalidParameter for several cases that only its message tells apart.
-MESSAGE_RULES: Sequence[tuple[str, str, ProviderErrorCode]] = (
-    ("NotAuthorizedException", "Temporary password has expired", ProviderErrorCode.INVITATION_EXPIRED),
-    ("NotAuthorizedException", "SignUp is not permitted", ProviderErrorCode.SELF_SIGNUP_DISABLED),
-    ("NotAuthorizedException", "Invalid session", ProviderErrorCode.INVALID_SESSION),
-    ("NotAuthorizedException", "User cannot be confirmed", ProviderErrorCode.ALREADY_CONFIRMED),
-    ("InvalidParameterException", "already confirmed", ProviderErrorCode.ALREADY_CONFIRMED),
-    ("InvalidParameterException", "Can't resend confirmation code", ProviderErrorCode.ALREADY_CONFIRMED),
-    ("LimitExceededException", "Attempt limit exceeded", ProviderErrorCode.TOO_MANY_ATTEMPTS),
-    # A wrong or missing client secret is regapi's configuration, never the user's credentials.
-    ("NotAuthorizedException", "secret hash", ProviderErrorCode.MISCONFIGURED),
-    ("NotAuthorizedException", "configured for secret", ProviderErrorCode.MISCONFIGURED),
-)
-
-
-def translate(error: ClientError) -> ProviderError:
-    name = error.response.get("Error", {}).get("Code", "")
-    message = error.response.get("Error", {}).get("Message", "")
-    for rule_name, fragment, code in MESSAGE_RULES:
-        if name == rule_name and fragment in message:
-            return ProviderError(code)
-    return ProviderError(ERRORS.get(name, ProviderErrorCode.UNEXPECTED))
 
 
 def create_client(region: str, endpoint_url: str | None = None) -> Any:
@@ -180,16 +138,13 @@ class CognitoAdapter:
         hashed = self._secret(pool, username)
         return {"SecretHash": hashed["SECRET_HASH"]} if hashed else {}
 
-    async def admin_create_user(
-        self, pool: PoolBinding, username: str, attributes: Mapping[str, str], *, tenant: str
-    ) -> CreatedUser:
+    async def admin_create_user(self, pool: PoolBinding, username: str, attributes: Mapping[str, str]) -> CreatedUser:
         # No TemporaryPassword: Cognito generates one to the pool's policy and sends it itself, so the
         # password never passes through regapi.
         params: dict[str, Any] = {
             "UserPoolId": pool.user_pool_id,
             "Username": username,
             "UserAttributes": _attribute_list(attributes),
-            "ClientMetadata": {"tenant": tenant},
         }
         if "email" in attributes:
             params["DesiredDeliveryMediums"] = ["EMAIL"]
@@ -197,7 +152,7 @@ class CognitoAdapter:
         return CreatedUser(user["Username"], user["UserStatus"], _timestamp(user.get("UserCreateDate")))
 
     async def sign_up(
-        self, pool: PoolBinding, username: str, password: str, attributes: Mapping[str, str], *, tenant: str
+        self, pool: PoolBinding, username: str, password: str, attributes: Mapping[str, str]
     ) -> SignUpResult:
         result = await self._call(
             "sign_up",
@@ -205,29 +160,24 @@ class CognitoAdapter:
             Username=username,
             Password=password,
             UserAttributes=_attribute_list(attributes),
-            ClientMetadata={"tenant": tenant},
             **self._public_secret(pool, username),
         )
         return SignUpResult(user_confirmed=bool(result.get("UserConfirmed")))
 
-    async def confirm_sign_up(self, pool: PoolBinding, username: str, code: str, *, tenant: str) -> None:
+    async def confirm_sign_up(self, pool: PoolBinding, username: str, code: str) -> None:
         await self._call(
             "confirm_sign_up",
             ClientId=pool.client_id,
             Username=username,
             ConfirmationCode=code,
-            ClientMetadata={"tenant": tenant},
             **self._public_secret(pool, username),
         )
 
-    async def resend_confirmation_code(
-        self, pool: PoolBinding, username: str, *, tenant: str
-    ) -> CodeDeliveryDetails | None:
+    async def resend_confirmation_code(self, pool: PoolBinding, username: str) -> CodeDeliveryDetails | None:
         result = await self._call(
             "resend_confirmation_code",
             ClientId=pool.client_id,
             Username=username,
-            ClientMetadata={"tenant": tenant},
             **self._public_secret(pool, username),
         )
         return _delivery(result.get("CodeDeliveryDetails"))
@@ -252,7 +202,7 @@ class CognitoAdapter:
             params["PaginationToken"] = page["PaginationToken"]
 
     async def create_disabled_user(
-        self, pool: PoolBinding, username: str, password: str, attributes: Mapping[str, str], *, tenant: str
+        self, pool: PoolBinding, username: str, password: str, attributes: Mapping[str, str]
     ) -> None:
         # Cognito's SignUp always sends a code the user could confirm with; the admin calls do not. The
         # user's own password is set only once the account is disabled: until then the temporary password
@@ -264,7 +214,6 @@ class CognitoAdapter:
             TemporaryPassword=_undisclosed_password(),
             MessageAction="SUPPRESS",
             UserAttributes=_attribute_list(attributes),
-            ClientMetadata={"tenant": tenant},
         )
         try:
             await self._call("admin_disable_user", UserPoolId=pool.user_pool_id, Username=username)
@@ -293,14 +242,13 @@ class CognitoAdapter:
     async def delete_user(self, pool: PoolBinding, username: str) -> None:
         await self._call("admin_delete_user", UserPoolId=pool.user_pool_id, Username=username)
 
-    async def resend_invitation(self, pool: PoolBinding, username: str, *, tenant: str) -> CreatedUser:
+    async def resend_invitation(self, pool: PoolBinding, username: str) -> CreatedUser:
         user = (
             await self._call(
                 "admin_create_user",
                 UserPoolId=pool.user_pool_id,
                 Username=username,
                 MessageAction="RESEND",
-                ClientMetadata={"tenant": tenant},
             )
         )["User"]
         record = _user_record(user, "Attributes")

@@ -120,18 +120,16 @@ class IdentityProvider(Protocol):
     """The user-pool calls regapi makes. Each raises ProviderError for an expected refusal."""
 
     async def admin_create_user(
-        self, pool: PoolBinding, username: str, attributes: Mapping[str, str], *, tenant: str
+        self, pool: PoolBinding, username: str, attributes: Mapping[str, str]
     ) -> CreatedUser: ...
 
     async def sign_up(
-        self, pool: PoolBinding, username: str, password: str, attributes: Mapping[str, str], *, tenant: str
+        self, pool: PoolBinding, username: str, password: str, attributes: Mapping[str, str]
     ) -> SignUpResult: ...
 
-    async def confirm_sign_up(self, pool: PoolBinding, username: str, code: str, *, tenant: str) -> None: ...
+    async def confirm_sign_up(self, pool: PoolBinding, username: str, code: str) -> None: ...
 
-    async def resend_confirmation_code(
-        self, pool: PoolBinding, username: str, *, tenant: str
-    ) -> CodeDeliveryDetails | None: ...
+    async def resend_confirmation_code(self, pool: PoolBinding, username: str) -> CodeDeliveryDetails | None: ...
 
     async def admin_get_user(self, pool: PoolBinding, username: str) -> UserRecord | None:
         """The user, or None when there is no such user."""
@@ -142,7 +140,7 @@ class IdentityProvider(Protocol):
         ...
 
     async def create_disabled_user(
-        self, pool: PoolBinding, username: str, password: str, attributes: Mapping[str, str], *, tenant: str
+        self, pool: PoolBinding, username: str, password: str, attributes: Mapping[str, str]
     ) -> None:
         """A user with their own password who cannot sign in yet, and to whom nothing is sent: a sign-up
         awaiting approval. Raises USERNAME_EXISTS like SignUp."""
@@ -154,7 +152,7 @@ class IdentityProvider(Protocol):
 
     async def delete_user(self, pool: PoolBinding, username: str) -> None: ...
 
-    async def resend_invitation(self, pool: PoolBinding, username: str, *, tenant: str) -> CreatedUser:
+    async def resend_invitation(self, pool: PoolBinding, username: str) -> CreatedUser:
         """A new temporary password and a fresh validity for an invited user (MessageAction=RESEND)."""
         ...
 

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 
 class ViolationCode(StrEnum):
-    """One code per rule of DESIGN.md section 4. Clients switch on these; never rename one."""
+    """One code per rule of the policy format (README.md, "Policy files"). Clients switch on these; never rename one."""
 
     SELF_SIGNUP_DISABLED = "SELF_SIGNUP_DISABLED"
     USERNAME_INVALID = "USERNAME_INVALID"

@@ -1,4 +1,4 @@
-"""The policy file format (DESIGN.md section 4) as a strict, typed model.
+"""The policy file format (README.md, "Policy files") as a strict, typed model.
 
 Every section forbids unknown keys and refuses values of the wrong type without coercion, so a typo in an
 operator's file is an error at load time instead of a silently ignored rule. Rules that cannot hold
@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
 
@@ -28,6 +28,8 @@ class Operation(StrEnum):
 
 OperationName = Literal["invite", "sign_up", "first_sign_in"]
 CharClass = Literal["lowercase", "uppercase", "digits", "symbols"]
+# Every character class a password policy can require: the one list of their names.
+CHARACTER_CLASSES: tuple[CharClass, ...] = get_args(CharClass)
 AttributeFormat = Literal["email", "phone_number", "url", "date", "integer"]
 
 # Cognito's standard attributes (OpenID Connect claims); anything else needs the `custom:` prefix.

@@ -1,11 +1,22 @@
-"""Registration use cases: requests in, outcomes out, the policy engine always first."""
+"""Registration use cases: requests in, successes out (refusals raised as `Refused`), the policy engine
+always first. Two families over shared tenancy, failures and limits: self-service and admin."""
 
-from api.cognito.port import Tokens
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from api.clock import Clock, SystemClock
+from api.cognito.port import IdentityProvider, PoolBinding, Tokens
 from api.policy import Decision, Operation, Violation, ViolationCode
+from api.policy.store import PolicyStore
+from api.registration.admin import AdminService, explain
+from api.registration.credentials import Administrators
+from api.registration.failures import Refused
+from api.registration.limits import AttemptLimiter
 from api.registration.outcomes import (
     CodeResent,
     Confirmed,
     Delivery,
+    DeliveryMedium,
     Denied,
     ErrorCode,
     Failure,
@@ -13,12 +24,15 @@ from api.registration.outcomes import (
     FormField,
     Invitation,
     InvitationResent,
+    InvitationStatus,
     Invited,
     PasswordChangeRequired,
     PendingSignUp,
     SignedIn,
     SignedUp,
     SignUpDecided,
+    SignUpStep,
+    UserStatus,
 )
 from api.registration.requests import (
     Caller,
@@ -34,10 +48,40 @@ from api.registration.requests import (
     SignIn,
     SignUp,
 )
-from api.registration.service import RegistrationService, explain
+from api.registration.self_service import SelfService
 from api.registration.sessions import SessionSealer
+from api.registration.tenancy import Tenancy
+from api.registration.tokens import AccessTokens
+
+
+@dataclass(frozen=True, slots=True)
+class UseCases:
+    self_service: SelfService
+    admin: AdminService
+
+
+def build_use_cases(
+    policies: PolicyStore,
+    pools: Mapping[str, PoolBinding],
+    provider: IdentityProvider,
+    *,
+    sealer: SessionSealer,
+    limiter: AttemptLimiter,
+    tokens: AccessTokens,
+    clock: Clock | None = None,
+) -> UseCases:
+    clock = clock or SystemClock()
+    tenancy = Tenancy(policies, pools, provider)
+    return UseCases(
+        self_service=SelfService(tenancy, provider, limiter, sealer, clock),
+        admin=AdminService(tenancy, Administrators(tenancy, provider, tokens), provider, limiter, clock),
+    )
+
 
 __all__ = [
+    "AccessTokens",
+    "AdminService",
+    "AttemptLimiter",
     "Caller",
     "CodeResent",
     "ConfirmSignUp",
@@ -45,6 +89,7 @@ __all__ = [
     "DecideSignUp",
     "Decision",
     "Delivery",
+    "DeliveryMedium",
     "Denied",
     "ErrorCode",
     "Explain",
@@ -55,23 +100,29 @@ __all__ = [
     "Invitation",
     "InvitationQuery",
     "InvitationResent",
+    "InvitationStatus",
     "InviteUser",
     "Invited",
     "Operation",
     "PasswordChangeRequired",
     "PendingSignUp",
-    "RegistrationService",
+    "Refused",
     "ResendConfirmationCode",
     "ResendInvitation",
     "RespondToNewPasswordChallenge",
+    "SelfService",
     "SessionSealer",
     "SignIn",
     "SignUp",
     "SignUpDecided",
+    "SignUpStep",
     "SignedIn",
     "SignedUp",
     "Tokens",
+    "UseCases",
+    "UserStatus",
     "Violation",
     "ViolationCode",
+    "build_use_cases",
     "explain",
 ]

@@ -1,11 +1,19 @@
-"""Admin credentials: a tenant's API keys, compared in constant time against their sha256 digests."""
+"""Admin credentials: a tenant's API keys, compared in constant time against their sha256 digests, or
+a Cognito access token of a user in one of the tenant's admin groups."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 
-from api.policy import Policy
+from api.cognito.port import IdentityProvider
+from api.policy import Policy, TenantPolicy
+from api.registration.failures import NOT_ADMIN, refuse
+from api.registration.tenancy import Tenancy
+from api.registration.tokens import AccessTokens, looks_like_jwt
+
+audit = logging.getLogger("regapi.audit")
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -25,3 +33,32 @@ def api_key_name(policy: Policy, key: str) -> str | None:
         if hmac.compare_digest(digest, entry.sha256):
             found = entry.name
     return found
+
+
+class Administrators:
+    def __init__(self, tenancy: Tenancy, provider: IdentityProvider, tokens: AccessTokens) -> None:
+        self._tenancy = tenancy
+        self._provider = provider
+        self._tokens = tokens
+
+    async def authenticate(self, policy: TenantPolicy, authorization: str | None) -> str:
+        """The administrator's name (API key name, or `token:<username>`); refuses anyone else."""
+        key = bearer_token(authorization)
+        name = api_key_name(policy.policy, key) if key else None
+        if name is None and key and looks_like_jwt(key) and policy.policy.admins.groups:
+            name = await self._token_admin(policy, key)
+        if name is None:
+            audit.info("admin refused tenant=%s", policy.tenant)
+            refuse(NOT_ADMIN)
+        audit.info("admin tenant=%s as=%s", policy.tenant, name)
+        return name
+
+    async def _token_admin(self, policy: TenantPolicy, token: str) -> str | None:
+        target = self._tenancy.target_of(policy, "")
+        username = await self._tokens.admin(target.pool, token, policy.policy.admins.groups)
+        if username is None:
+            return None
+        # In a shared pool, another tenant's administrator is not this tenant's.
+        if target.shared and not target.owns(await self._provider.admin_get_user(target.pool, username)):
+            return None
+        return f"token:{username}"

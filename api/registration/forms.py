@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from api.policy import Operation, TenantPolicy
-from api.policy.model import AttributeRule
+from api.policy.model import CHARACTER_CLASSES, AttributeRule
 from api.registration.outcomes import Form, FormField, PasswordRules
 
 _INPUT_TYPES = {"email": "email", "phone_number": "tel", "url": "url", "date": "date", "integer": "number"}
@@ -58,15 +58,12 @@ def build_form(
     password = policy.password
     return Form(
         tenant=tenant_policy.tenant,
-        operation=operation.value,
+        operation=operation,
         enabled=operation is not Operation.SIGN_UP or policy.registration.self_signup,
         username_kind=policy.username.kind,
         password=PasswordRules(
             min_length=password.min_length,
-            require_lowercase="lowercase" in password.require,
-            require_uppercase="uppercase" in password.require,
-            require_digits="digits" in password.require,
-            require_symbols="symbols" in password.require,
+            **{f"require_{name}": name in password.require for name in CHARACTER_CLASSES},
         ),
         fields=tuple(fields),
         revision=tenant_policy.revision,

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from api.cognito.port import Tokens
-from api.policy import Decision
+from api.policy import Decision, Operation
 
 
 class ErrorCode(StrEnum):
@@ -18,8 +18,10 @@ class ErrorCode(StrEnum):
     TENANT_NOT_FOUND = "TENANT_NOT_FOUND"
     NOT_AUTHORIZED = "NOT_AUTHORIZED"
     USERNAME_EXISTS = "USERNAME_EXISTS"
-    USER_NOT_FOUND = "USER_NOT_FOUND"  # only where prevent_user_existence_errors is false
-    ALREADY_CONFIRMED = "ALREADY_CONFIRMED"  # only where prevent_user_existence_errors is false
+    # Public paths answer these two only where prevent_user_existence_errors is false; admin paths
+    # (whose caller holds the tenant's key) always may.
+    USER_NOT_FOUND = "USER_NOT_FOUND"
+    ALREADY_CONFIRMED = "ALREADY_CONFIRMED"
     USER_NOT_CONFIRMED = "USER_NOT_CONFIRMED"
     CODE_MISMATCH = "CODE_MISMATCH"
     CODE_EXPIRED = "CODE_EXPIRED"
@@ -29,6 +31,42 @@ class ErrorCode(StrEnum):
     INVALID_SESSION = "INVALID_SESSION"
     TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+
+
+class UserStatus(StrEnum):
+    """Cognito's user statuses. A status Cognito adds later is UNKNOWN, not an unexpected error."""
+
+    UNCONFIRMED = "UNCONFIRMED"
+    CONFIRMED = "CONFIRMED"
+    FORCE_CHANGE_PASSWORD = "FORCE_CHANGE_PASSWORD"
+    RESET_REQUIRED = "RESET_REQUIRED"
+    ARCHIVED = "ARCHIVED"
+    COMPROMISED = "COMPROMISED"
+    EXTERNAL_PROVIDER = "EXTERNAL_PROVIDER"
+    UNKNOWN = "UNKNOWN"
+
+    @classmethod
+    def _missing_(cls, value: object) -> UserStatus:
+        return cls.UNKNOWN
+
+
+class SignUpStep(StrEnum):
+    """Amplify v6's names for what a client does after signUp."""
+
+    CONFIRM_SIGN_UP = "CONFIRM_SIGN_UP"
+    AWAIT_APPROVAL = "AWAIT_APPROVAL"
+    DONE = "DONE"
+
+
+class DeliveryMedium(StrEnum):
+    EMAIL = "EMAIL"
+    SMS = "SMS"
+
+
+class InvitationStatus(StrEnum):
+    PENDING = "PENDING"
+    EXPIRED = "EXPIRED"
+    ACCEPTED = "ACCEPTED"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +95,7 @@ class Denied:
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    medium: str
+    medium: DeliveryMedium
     destination: str
 
 
@@ -87,7 +125,7 @@ class PasswordRules:
 @dataclass(frozen=True, slots=True)
 class Form:
     tenant: str
-    operation: str  # invite | sign_up | first_sign_in
+    operation: Operation
     enabled: bool
     username_kind: str  # email | username
     password: PasswordRules
@@ -98,15 +136,15 @@ class Form:
 @dataclass(frozen=True, slots=True)
 class Invited:
     username: str
-    user_status: str
+    user_status: UserStatus
     temporary_password_expires_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
 class Invitation:
     username: str
-    status: str  # PENDING | EXPIRED | ACCEPTED
-    user_status: str
+    status: InvitationStatus
+    user_status: UserStatus
     invited_at: datetime
     expires_at: datetime
 
@@ -126,21 +164,22 @@ class PendingSignUp:
 
 @dataclass(frozen=True, slots=True)
 class SignUpDecided:
-    """An administrator approved (user_status CONFIRMED) or rejected (user_status None: deleted) a sign-up."""
+    """An administrator approved or rejected (deleted) a sign-up; user_status is the user's after an
+    approval, and the one it had when it was deleted after a rejection."""
 
     username: str
-    user_status: str | None
+    user_status: UserStatus
 
 
 @dataclass(frozen=True, slots=True)
 class SignedUp:
-    next_step: str  # CONFIRM_SIGN_UP | AWAIT_APPROVAL | DONE
+    next_step: SignUpStep
     delivery: Delivery | None
 
 
 @dataclass(frozen=True, slots=True)
 class Confirmed:
-    user_status: str
+    user_status: UserStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,13 +196,3 @@ class SignedIn:
 class PasswordChangeRequired:
     session: str = field(repr=False)
     form: Form
-
-
-InviteOutcome = Invited | Denied | Failure
-ResendInvitationOutcome = InvitationResent | Denied | Failure
-ApprovalOutcome = SignUpDecided | Denied | Failure
-SignUpOutcome = SignedUp | Denied | Failure
-ConfirmOutcome = Confirmed | Denied | Failure
-ResendOutcome = CodeResent | Denied | Failure
-SignInOutcome = SignedIn | PasswordChangeRequired | Denied | Failure
-ChallengeOutcome = SignedIn | Denied | Failure

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 
 import strawberry
 
-from api.registration import Caller, RegistrationService
+from api.registration import Caller, UseCases
 
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    service: RegistrationService
+    use_cases: UseCases
     caller: Caller
 
 

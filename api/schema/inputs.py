@@ -1,4 +1,4 @@
-"""GraphQL inputs: the contract of DESIGN.md section 5."""
+"""GraphQL inputs: the frontends' and partners' contract, exported to schema.graphql. Never rename."""
 
 from __future__ import annotations
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
 
 import strawberry
 
@@ -19,11 +20,13 @@ from api.registration import (
     Invited,
     PasswordChangeRequired,
     PendingSignUp,
+    Refused,
     SignedIn,
     SignedUp,
     SignUpDecided,
 )
 from api.schema import types as t
+from api.schema.errors import PublicError
 
 InviteUserResult = Annotated[
     t.InviteUserSuccess | t.PolicyDenied | t.RegistrationError, strawberry.union("InviteUserResult")
@@ -53,6 +56,28 @@ RespondToNewPasswordChallengeResult = Annotated[
 ]
 
 Refusal = t.PolicyDenied | t.RegistrationError
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+async def answer(call: Awaitable[_T], success: Callable[[_T], _R]) -> _R | Refusal:
+    """The boundary of a mutation: its success as a payload, or the refusal it raised as data."""
+    try:
+        return success(await call)
+    except Refused as refused:
+        return refusal(refused.outcome)
+
+
+async def value(call: Awaitable[_T]) -> _T:
+    """The boundary of a query that returns no union: a refusal is a top-level error with its code."""
+    try:
+        return await call
+    except Refused as refused:
+        raise public_error(refused) from None
+
+
+def public_error(refused: Refused) -> PublicError:
+    return PublicError(refused.outcome.message, refused.outcome.code.value)
 
 
 def refusal(outcome: Denied | Failure) -> Refusal:
@@ -91,7 +116,7 @@ def form(value: Form) -> t.RegistrationForm:
     rules = value.password
     return t.RegistrationForm(
         tenant=strawberry.ID(value.tenant),
-        operation=t.Operation(value.operation),
+        operation=value.operation,
         enabled=value.enabled,
         username_kind=t.UsernameKind(value.username_kind),
         password_policy=t.PasswordPolicy(
@@ -121,7 +146,7 @@ def form(value: Form) -> t.RegistrationForm:
 
 
 def delivery(value: Delivery) -> t.CodeDelivery:
-    return t.CodeDelivery(medium=t.DeliveryMedium(value.medium), destination=value.destination)
+    return t.CodeDelivery(medium=value.medium, destination=value.destination)
 
 
 def tokens(value: SignedIn) -> t.SignInSuccess:
@@ -137,32 +162,28 @@ def tokens(value: SignedIn) -> t.SignInSuccess:
     )
 
 
-def invited(value: Invited | Denied | Failure) -> t.InviteUserSuccess | Refusal:
-    if isinstance(value, Invited):
-        return t.InviteUserSuccess(
-            username=value.username,
-            user_status=t.UserStatus(value.user_status),
-            temporary_password_expires_at=value.temporary_password_expires_at,
-        )
-    return refusal(value)
+def invited(value: Invited) -> t.InviteUserSuccess:
+    return t.InviteUserSuccess(
+        username=value.username,
+        user_status=value.user_status,
+        temporary_password_expires_at=value.temporary_password_expires_at,
+    )
 
 
 def invitation(value: Invitation) -> t.Invitation:
     return t.Invitation(
         username=value.username,
-        status=t.InvitationStatus(value.status),
-        user_status=t.UserStatus(value.user_status),
+        status=value.status,
+        user_status=value.user_status,
         invited_at=value.invited_at,
         expires_at=value.expires_at,
     )
 
 
-def invitation_resent(value: InvitationResent | Denied | Failure) -> t.ResendInvitationSuccess | Refusal:
-    if isinstance(value, InvitationResent):
-        return t.ResendInvitationSuccess(
-            username=value.username, temporary_password_expires_at=value.temporary_password_expires_at
-        )
-    return refusal(value)
+def invitation_resent(value: InvitationResent) -> t.ResendInvitationSuccess:
+    return t.ResendInvitationSuccess(
+        username=value.username, temporary_password_expires_at=value.temporary_password_expires_at
+    )
 
 
 def pending_sign_up(value: PendingSignUp) -> t.PendingSignUp:
@@ -173,48 +194,28 @@ def pending_sign_up(value: PendingSignUp) -> t.PendingSignUp:
     )
 
 
-def approved(value: SignUpDecided | Denied | Failure) -> t.ApproveSignUpSuccess | Refusal:
-    if isinstance(value, SignUpDecided):
-        return t.ApproveSignUpSuccess(username=value.username, user_status=t.UserStatus(value.user_status))
-    return refusal(value)
+def approved(value: SignUpDecided) -> t.ApproveSignUpSuccess:
+    return t.ApproveSignUpSuccess(username=value.username, user_status=value.user_status)
 
 
-def rejected(value: SignUpDecided | Denied | Failure) -> t.RejectSignUpSuccess | Refusal:
-    if isinstance(value, SignUpDecided):
-        return t.RejectSignUpSuccess(username=value.username)
-    return refusal(value)
+def rejected(value: SignUpDecided) -> t.RejectSignUpSuccess:
+    return t.RejectSignUpSuccess(username=value.username)
 
 
-def signed_up(value: SignedUp | Denied | Failure) -> t.SignUpSuccess | Refusal:
-    if isinstance(value, SignedUp):
-        sent = delivery(value.delivery) if value.delivery is not None else None
-        return t.SignUpSuccess(next_step=t.SignUpStep(value.next_step), code_delivery=sent)
-    return refusal(value)
+def signed_up(value: SignedUp) -> t.SignUpSuccess:
+    sent = delivery(value.delivery) if value.delivery is not None else None
+    return t.SignUpSuccess(next_step=value.next_step, code_delivery=sent)
 
 
-def confirmed(value: Confirmed | Denied | Failure) -> t.ConfirmSignUpSuccess | Refusal:
-    if isinstance(value, Confirmed):
-        return t.ConfirmSignUpSuccess(user_status=t.UserStatus(value.user_status))
-    return refusal(value)
+def confirmed(value: Confirmed) -> t.ConfirmSignUpSuccess:
+    return t.ConfirmSignUpSuccess(user_status=value.user_status)
 
 
-def resent(value: CodeResent | Denied | Failure) -> t.ResendConfirmationCodeSuccess | Refusal:
-    if isinstance(value, CodeResent):
-        return t.ResendConfirmationCodeSuccess(code_delivery=delivery(value.delivery))
-    return refusal(value)
+def resent(value: CodeResent) -> t.ResendConfirmationCodeSuccess:
+    return t.ResendConfirmationCodeSuccess(code_delivery=delivery(value.delivery))
 
 
-def signed_in(
-    value: SignedIn | PasswordChangeRequired | Denied | Failure,
-) -> t.SignInSuccess | t.NewPasswordRequired | Refusal:
-    if isinstance(value, SignedIn):
-        return tokens(value)
+def signed_in(value: SignedIn | PasswordChangeRequired) -> t.SignInSuccess | t.NewPasswordRequired:
     if isinstance(value, PasswordChangeRequired):
         return t.NewPasswordRequired(session=value.session, form=form(value.form))
-    return refusal(value)
-
-
-def challenge_answered(value: SignedIn | Denied | Failure) -> t.SignInSuccess | Refusal:
-    if isinstance(value, SignedIn):
-        return tokens(value)
-    return refusal(value)
+    return tokens(value)

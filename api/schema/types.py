@@ -1,4 +1,4 @@
-"""GraphQL output types and enums: the frontends' contract (DESIGN.md section 5). Never rename."""
+"""GraphQL output types and enums: the frontends' contract, exported to schema.graphql. Never rename."""
 
 from __future__ import annotations
 
@@ -7,48 +7,32 @@ from enum import Enum
 
 import strawberry
 
-from api.registration import ErrorCode, Operation, ViolationCode
+from api.registration import (
+    DeliveryMedium,
+    ErrorCode,
+    InvitationStatus,
+    Operation,
+    SignUpStep,
+    UserStatus,
+    ViolationCode,
+)
 
-__all__ = ["ErrorCode", "Operation", "ViolationCode"]
+__all__ = ["DeliveryMedium", "ErrorCode", "InvitationStatus", "Operation", "SignUpStep", "UserStatus", "ViolationCode"]
 
 # The use cases' enums are the single source of the codes; GraphQL only gives them their names.
 strawberry.enum(ErrorCode, name="ErrorCode")
 strawberry.enum(ViolationCode, name="ViolationCode")
 strawberry.enum(Operation, name="RegistrationOperation")
+strawberry.enum(UserStatus, name="UserStatus")
+strawberry.enum(SignUpStep, name="SignUpStep")
+strawberry.enum(DeliveryMedium, name="DeliveryMedium")
+strawberry.enum(InvitationStatus, name="InvitationStatus")
 
 
 @strawberry.enum
 class UsernameKind(Enum):
     EMAIL = "email"
     USERNAME = "username"
-
-
-@strawberry.enum
-class UserStatus(Enum):
-    UNCONFIRMED = "UNCONFIRMED"
-    CONFIRMED = "CONFIRMED"
-    FORCE_CHANGE_PASSWORD = "FORCE_CHANGE_PASSWORD"
-    RESET_REQUIRED = "RESET_REQUIRED"
-
-
-@strawberry.enum
-class SignUpStep(Enum):
-    CONFIRM_SIGN_UP = "CONFIRM_SIGN_UP"
-    AWAIT_APPROVAL = "AWAIT_APPROVAL"
-    DONE = "DONE"
-
-
-@strawberry.enum
-class DeliveryMedium(Enum):
-    EMAIL = "EMAIL"
-    SMS = "SMS"
-
-
-@strawberry.enum
-class InvitationStatus(Enum):
-    PENDING = "PENDING"
-    EXPIRED = "EXPIRED"
-    ACCEPTED = "ACCEPTED"
 
 
 @strawberry.type

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
-from api.registration import Caller, RegistrationService
+from api.registration import Caller, UseCases
 from api.schema.context import Context
 
 
@@ -39,10 +39,10 @@ def client_address(peer: str | None, forwarded_for: str | None, trusted: Sequenc
 
 class GraphQLView(GraphQL[Context, None]):
     def __init__(
-        self, schema: Any, service: RegistrationService, *, graphiql: bool, trusted_proxies: Sequence[str] = ()
+        self, schema: Any, use_cases: UseCases, *, graphiql: bool, trusted_proxies: Sequence[str] = ()
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql" if graphiql else None, allow_queries_via_get=False)
-        self._service = service
+        self._use_cases = use_cases
         self._trusted = tuple(trusted_proxies)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
@@ -52,4 +52,4 @@ class GraphQLView(GraphQL[Context, None]):
         peer = request.client.host if request.client else None
         address = client_address(peer, request.headers.get("x-forwarded-for"), self._trusted)
         caller = Caller(authorization=request.headers.get("authorization"), origin=origin, address=address)
-        return Context(service=self._service, caller=caller)
+        return Context(use_cases=self._use_cases, caller=caller)

@@ -8,7 +8,8 @@ import hmac
 
 from botocore.exceptions import ClientError
 
-from api.cognito.adapter import secret_hash, translate
+from api.cognito.adapter import secret_hash
+from api.cognito.errors import translate
 from api.cognito.port import ProviderErrorCode
 from tests.conftest import Api
 from tests.test_signup_flow import confirm, sign_in, sign_up

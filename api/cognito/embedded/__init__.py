@@ -8,7 +8,7 @@ from typing import Any
 
 from api.clock import Clock, SystemClock
 from api.cognito.adapter import create_client
-from api.cognito.embedded import fidelity
+from api.cognito.embedded import handlers, moto_internals
 from api.cognito.embedded.outbox import Outbox, OutboxMessage
 from api.cognito.embedded.state import REGISTRY
 from api.cognito.port import PoolBinding
@@ -28,7 +28,7 @@ def _start_mock() -> None:
 
             _mock = mock_aws()
             _mock.start(reset=False)
-        fidelity.install()
+        handlers.install()
 
 
 class EmbeddedCognito:
@@ -74,10 +74,7 @@ class EmbeddedKeySource:
         return f"https://cognito-idp.{REGION}.amazonaws.com/{pool.user_pool_id}"
 
     async def jwks(self, pool: PoolBinding, *, refresh: bool = False) -> Mapping[str, Any]:
-        from moto.utilities.utils import load_resource  # noqa: PLC0415
-
-        keys: Mapping[str, Any] = load_resource("cognitoidp/resources/jwks-public.json")
-        return keys
+        return moto_internals.signing_keys()
 
 
 __all__ = ["EmbeddedCognito", "EmbeddedKeySource", "Outbox", "OutboxMessage"]

@@ -9,22 +9,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedError
-from moto.cognitoidp.models import CognitoIdpUserPool, CognitoIdpUserPoolAttribute
+from api.cognito.embedded.moto_internals import InvalidParameterException, NotAuthorizedError, Pool, PoolAttribute
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 VERIFIED = frozenset({"email_verified", "phone_number_verified"})
 UNAUTHORIZED_WRITE = "A client attempted to write unauthorized attribute"
 
 
-def add_standard_attributes(pool: CognitoIdpUserPool) -> None:
-    """Cognito lists every standard attribute in a pool's schema, even when CreateUserPool named only some."""
-    for name, schema in CognitoIdpUserPoolAttribute.STANDARD_SCHEMA.items():
-        if name not in pool.schema_attributes:
-            pool.schema_attributes[name] = CognitoIdpUserPoolAttribute(name, False, schema)
-
-
-def _value_problem(attribute: CognitoIdpUserPoolAttribute, value: str) -> str | None:
+def _value_problem(attribute: PoolAttribute, value: str) -> str | None:
     data_type = getattr(attribute, "data_type", "String")
     if data_type == "Number":
         try:
@@ -46,7 +38,7 @@ def _pairs(attributes: Iterable[Mapping[str, str]]) -> dict[str, str]:
     return {a["Name"]: a.get("Value", "") for a in attributes}
 
 
-def check_client_writes(pool: CognitoIdpUserPool, client_id: str, names: Iterable[str]) -> None:
+def check_client_writes(pool: Pool, client_id: str, names: Iterable[str]) -> None:
     """Public calls may only write what the app client's WriteAttributes allow, and never *_verified."""
     allowed = pool.clients[client_id].extended_config.get("WriteAttributes") or []
     for name in names:
@@ -54,9 +46,7 @@ def check_client_writes(pool: CognitoIdpUserPool, client_id: str, names: Iterabl
             raise NotAuthorizedError(UNAUTHORIZED_WRITE)
 
 
-def check_new_user(
-    pool: CognitoIdpUserPool, attributes: Iterable[Mapping[str, str]], username: str, *, require: bool = True
-) -> None:
+def check_new_user(pool: Pool, attributes: Iterable[Mapping[str, str]], username: str, *, require: bool = True) -> None:
     """SignUp and AdminCreateUser: every name in the schema, values that fit it, and (SignUp only) the
     required ones present. An administrator may leave required attributes out: the user is asked for
     them at the first sign-in, which is what the challenge's requiredAttributes are for."""
@@ -78,7 +68,7 @@ def check_new_user(
         raise InvalidParameterException("Attributes did not conform to the schema: " + "\n".join(problems))
 
 
-def check_update(pool: CognitoIdpUserPool, attributes: Iterable[Mapping[str, str]]) -> None:
+def check_update(pool: Pool, attributes: Iterable[Mapping[str, str]]) -> None:
     """An update after creation: no unknown names, and write-once attributes stay as they were."""
     values = _pairs(attributes)
     if "email" in values and not EMAIL.match(values["email"]):
@@ -96,7 +86,7 @@ def check_update(pool: CognitoIdpUserPool, attributes: Iterable[Mapping[str, str
         raise InvalidParameterException("Invalid user attributes: " + "\n".join(problems) + "\n")
 
 
-def missing_required(pool: CognitoIdpUserPool, values: Mapping[str, str]) -> list[str]:
+def missing_required(pool: Pool, values: Mapping[str, str]) -> list[str]:
     return [
         name
         for name, attribute in pool.schema_attributes.items()
@@ -104,7 +94,7 @@ def missing_required(pool: CognitoIdpUserPool, values: Mapping[str, str]) -> lis
     ]
 
 
-def readable(pool: CognitoIdpUserPool, client_id: str, values: Mapping[str, str]) -> dict[str, str]:
+def readable(pool: Pool, client_id: str, values: Mapping[str, str]) -> dict[str, str]:
     """What the app client may read (its ReadAttributes; every attribute when it names none)."""
     allowed = pool.clients[client_id].extended_config.get("ReadAttributes") if client_id in pool.clients else None
     return {name: value for name, value in values.items() if not allowed or name in allowed or name == "sub"}

@@ -12,10 +12,12 @@ import string
 from collections.abc import Mapping
 from typing import Any
 
-from moto.core.exceptions import JsonRESTError
+from api.cognito.embedded.moto_internals import JsonRESTError
+from api.policy.rules import PASSWORD_SYMBOLS
 
 MAX_LENGTH = 256
-SYMBOLS = "^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- "
+# The symbols temporary passwords are drawn from: a subset of PASSWORD_SYMBOLS (the set Cognito accepts,
+# kept once in api.policy.rules) without the space, the quotes, the backslash and the backtick.
 _GENERATED_SYMBOLS = "^$*.[]{}()?!@#%&/,><:;|_~=+-"
 
 
@@ -36,7 +38,7 @@ def check(policy: Mapping[str, Any], password: str) -> None:
         raise InvalidPasswordError("Password must have uppercase characters")
     if policy.get("RequireNumbers") and not any(c in string.digits for c in password):
         raise InvalidPasswordError("Password must have numeric characters")
-    if policy.get("RequireSymbols") and not any(c in SYMBOLS for c in password):
+    if policy.get("RequireSymbols") and not any(c in PASSWORD_SYMBOLS for c in password):
         raise InvalidPasswordError("Password must have symbol characters")
 
 

@@ -17,11 +17,10 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
 from api.clock import Clock, ManualClock, SystemClock
-from api.cognito.embedded import fidelity
+from api.cognito.embedded import handlers, moto_internals
 from api.cognito.embedded.outbox import Outbox
 from api.cognito.embedded.state import REGISTRY
 
@@ -40,9 +39,9 @@ def _json(start_response: StartResponse, status: str, body: object) -> list[byte
 
 def create_wsgi_app(outbox: Outbox, clock: Clock) -> WSGIApp:
     """moto's cognito-idp server behind regapi's fidelity layer, with the outbox and clock routes."""
-    fidelity.install()
+    handlers.install()
     REGISTRY.set_default(clock, outbox)
-    cognito = DomainDispatcherApplication(create_backend_app)
+    cognito = moto_internals.cognito_wsgi_app()
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -69,7 +68,7 @@ def create_wsgi_app(outbox: Outbox, clock: Clock) -> WSGIApp:
 def serve(host: str = "127.0.0.1", port: int = DEFAULT_PORT, *, manual_clock: bool = False) -> None:
     clock: Clock = ManualClock() if manual_clock else SystemClock()
     app = create_wsgi_app(Outbox(), clock)
-    server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
+    server = make_server(host, port, app, threaded=True, request_handler=moto_internals.request_handler())
     # Printed, not logged: this line is what a person starting it waits for, and tests wait for it too.
     print(f"regapi cognito serve: listening on http://{host}:{server.server_port}", flush=True)
     try:

@@ -1,0 +1,63 @@
+"""The Cognito client, pool binder and key source of each backend, built in one place for the app and the CLI.
+
+embedded: moto in this process with regapi's fidelity layer; pools created from the policies; tokens
+signed by the key pair moto ships. aws: real Cognito or a compatible endpoint (`Settings.region`,
+`Settings.cognito_endpoint`); pools that exist already, named by id in the policies, with the client
+secrets read from the environment; signing keys fetched from each pool's JWKS URL.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from api.clock import Clock
+from api.cognito.adapter import CognitoAdapter, HttpKeySource, create_client, describe_pool
+from api.cognito.port import KeySource
+from api.pools import ConfiguredPools, EmbeddedPools, PoolBinder
+from api.settings import Settings
+
+if TYPE_CHECKING:
+    from api.cognito.embedded import EmbeddedCognito
+
+
+@dataclass(frozen=True, slots=True)
+class Backend:
+    client: Any  # the process's one cognito-idp client (boto3)
+    provider: CognitoAdapter
+    binder: PoolBinder
+    keys: KeySource
+    # The in-process Cognito itself, for GET /dev/outbox: the embedded backend only.
+    embedded: EmbeddedCognito | None = None
+
+    def describe_pool(self, pool_id: str, client_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """DescribeUserPool and DescribeUserPoolClient, for comparing a pool with a policy."""
+        return describe_pool(self.client, pool_id, client_id)
+
+
+def build(settings: Settings, *, clock: Clock | None = None, env: Mapping[str, str] | None = None) -> Backend:
+    """The backend `settings` names. `env` holds the client secrets the policies name (aws backend only)."""
+    if settings.backend == "embedded":
+        return embedded(clock=clock)
+    return aws(settings, env=env)
+
+
+def embedded(*, clock: Clock | None = None) -> Backend:
+    from api.cognito.embedded import EmbeddedCognito, EmbeddedKeySource  # noqa: PLC0415 - moto only here
+
+    cognito = EmbeddedCognito(clock=clock)
+    return Backend(cognito.client, CognitoAdapter(cognito.client), EmbeddedPools(cognito), EmbeddedKeySource(), cognito)
+
+
+def aws(settings: Settings, *, env: Mapping[str, str] | None = None) -> Backend:
+    """Cognito at `settings.cognito_endpoint` (AWS itself when unset). The client secrets come from `env`,
+    by default the process environment (`os.environ`, read each time a pool is bound)."""
+    client = create_client(settings.region, settings.cognito_endpoint)
+    return Backend(
+        client,
+        CognitoAdapter(client),
+        ConfiguredPools(os.environ if env is None else env),
+        HttpKeySource(settings.region, settings.cognito_endpoint),
+    )

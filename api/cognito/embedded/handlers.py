@@ -1,0 +1,45 @@
+"""Which of moto's cognito-idp handlers the fidelity layer replaces or wraps, by moto's method name.
+
+moto stores user-pool state but accepts any confirmation code, generates no temporary password, never
+expires anything and lets a challenge session answer for any user. The handlers of the area modules
+(pools, sign_up, invitations, authentication, users) behave as Cognito's API reference documents for
+the user-pool calls regapi makes, and the admin calls a developer uses beside them. A boto3 client, and
+therefore the unchanged adapter, sees Cognito's answers, in-process and over HTTP alike.
+
+They are installed on moto's classes once per process (`install`); how is moto_internals' business.
+The state moto lacks lives in `api.cognito.embedded.state`.
+"""
+
+from __future__ import annotations
+
+from api.cognito.embedded import authentication, invitations, moto_internals, pools, sign_up, users
+from api.cognito.embedded.checks import check_password
+
+REPLACED: dict[str, moto_internals.Handler] = {
+    "create_user_pool": pools.create_user_pool,
+    "update_user_pool": pools.update_user_pool,
+    "sign_up": sign_up.sign_up,
+    "confirm_sign_up": sign_up.confirm_sign_up,
+    "resend_confirmation_code": sign_up.resend_confirmation_code,
+    "admin_confirm_sign_up": sign_up.admin_confirm_sign_up,
+    "admin_create_user": invitations.admin_create_user,
+    "admin_update_user_attributes": users.admin_update_user_attributes,
+    "admin_delete_user": users.admin_delete_user,
+    "update_user_attributes": users.update_user_attributes,
+    "initiate_auth": authentication.initiate_auth,
+    "admin_initiate_auth": authentication.admin_initiate_auth,
+    "get_user": users.get_user,
+}
+# Checks run before moto's own handler, which then does the work.
+WRAPPED: dict[str, moto_internals.Wrapper] = {
+    "respond_to_auth_challenge": authentication.answering,
+    "admin_respond_to_auth_challenge": authentication.answering,
+    "confirm_forgot_password": authentication.password_checked_first,
+}
+
+
+def install() -> None:
+    """Put the faithful handlers in place of moto's; idempotent, process-wide."""
+    moto_internals.install(
+        REPLACED, WRAPPED, create_id_token=authentication.create_id_token, check_password=check_password
+    )
