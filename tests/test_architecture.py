@@ -84,9 +84,7 @@ RULES = [
     Rule(
         "api.registration.failures imports only the standard library, api.cognito.port, api.policy and outcomes",
         lambda module: module == "api.registration.failures",
-        lambda target: (
-            stdlib(target) or within(target, "api.cognito.port", "api.policy", "api.registration.outcomes")
-        ),
+        lambda target: stdlib(target) or within(target, "api.cognito.port", "api.policy", "api.registration.outcomes"),
     ),
     Rule(
         "api.registration reaches Cognito only through api.cognito.port",
