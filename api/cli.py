@@ -18,7 +18,7 @@ import gc
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -187,36 +187,21 @@ def _diff(args: argparse.Namespace) -> int:
 
 def _affected_users(
     new: TenantPolicy, old: TenantPolicy, required: dict[str, list[str]], settings: Settings
-) -> dict[str, list[str]]:
-    """The users of the tenant's pool a change touches: pending sign-ups when self sign-up closes, open
-    invitations, and users lacking a newly required attribute."""
+) -> Mapping[str, list[str]]:
+    """The users of the tenant's pool the change touches (`api.registration.invitations` decides which)."""
     import asyncio  # noqa: PLC0415
 
     from api import backends  # noqa: PLC0415 - boto3 loads only for --against-pool
     from api.cognito.port import PoolBinding  # noqa: PLC0415
-    from api.policy.model import ORIGIN_ATTRIBUTE, TENANT_ATTRIBUTE  # noqa: PLC0415
+    from api.registration.invitations import affected_users  # noqa: PLC0415
 
     cognito = new.policy.cognito
     if not cognito.user_pool_id or not cognito.client_id:
         raise SystemExit("regapi: --against-pool needs cognito.user_pool_id and cognito.client_id in the new policy")
     adapter = backends.aws(settings).provider
     pool = PoolBinding(cognito.user_pool, cognito.user_pool_id, cognito.client_id)
-    # The tenant's own users: stamped with it (unstamped users belong to no tenant of a shared pool).
-    users = [u for u in asyncio.run(adapter.list_users(pool)) if u.attributes.get(TENANT_ATTRIBUTE) == new.tenant]
-    affected: dict[str, list[str]] = {
-        "open invitations": [u.username for u in users if u.status == "FORCE_CHANGE_PASSWORD"]
-    }
-    if old.policy.registration.self_signup and not new.policy.registration.self_signup:
-        affected["pending sign-ups"] = [
-            u.username
-            for u in users
-            if u.status == "UNCONFIRMED" or (not u.enabled and u.attributes.get(ORIGIN_ATTRIBUTE) == "sign_up")
-        ]
-    for name in required:
-        affected[f"missing newly required {name}"] = [
-            u.username for u in users if u.status == "CONFIRMED" and not u.attributes.get(name)
-        ]
-    return affected
+    users = asyncio.run(adapter.list_users(pool))
+    return affected_users(new.tenant, old.policy, new.policy, required, users)
 
 
 def _policy_schema(_: argparse.Namespace) -> int:

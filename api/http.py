@@ -83,7 +83,7 @@ class BrowserOrigins:
 
     A preflight carries no body, so it cannot say which tenant a request is for: it is answered for
     the union of the tenants' origins, and the use cases then refuse an origin the request's own tenant
-    does not list (`RegistrationService.origin_refusal`).
+    does not list (`api.registration.tenancy.Tenancy.policy`, which every use case passes).
     """
 
     def __init__(self, app: ASGIApp, *, allowed: Callable[[str], bool]) -> None:

@@ -8,6 +8,7 @@ from api.policy.model import (
     CUSTOM_ATTRIBUTE,
     RESERVED_ATTRIBUTES,
     STANDARD_ATTRIBUTES,
+    AttributeRule,
     AttributeSpec,
     Operation,
     Policy,
@@ -27,79 +28,92 @@ class Problem:
 def contradictions(policy: Policy) -> list[Problem]:
     problems: list[Problem] = []
     for name, rule in policy.attributes.items():
-        at: Path = ("attributes", name)
-        if name in RESERVED_ATTRIBUTES:
-            problems.append(
-                Problem(at, f"{name} is written by Cognito only", f"remove {name}: no client may ever set it")
-            )
-            continue
-        if name not in STANDARD_ATTRIBUTES and not CUSTOM_ATTRIBUTE.match(name):
-            problems.append(
-                Problem(
-                    at,
-                    f"{name} is neither a standard Cognito attribute nor a custom one",
-                    "use a standard attribute (email, name, given_name, ...) or name it custom:<1-20 letters, "
-                    "digits or _>",
-                )
-            )
-        if not rule.mutable and rule.writable_by is not None and "first_sign_in" in rule.writable_by:
-            problems.append(
-                Problem(
-                    (*at, "writable_by"),
-                    "a write-once attribute (mutable: false) can only be written when the user is created",
-                    "remove first_sign_in from writable_by, or make the attribute mutable",
-                )
-            )
-        spec = AttributeSpec.compile(name, rule)
-        for op in sorted(spec.required_ops - spec.writable_ops):
-            if op is Operation.FIRST_SIGN_IN and not rule.mutable:
-                # Can never be satisfied: the user exists by the first sign-in, and write-once means creation only.
-                message = f"{name} is write-once (set only when the user is created) but required at first_sign_in"
-                fix = "require it at invite instead, or make it mutable"
-            else:
-                message = f"{name} is required at {op.value} but {op.value} may not write it"
-                fix = f"add {op.value} to writable_by, or remove it from required"
-            problems.append(Problem((*at, "required"), message, fix))
-        if rule.min_length is not None and rule.max_length is not None and rule.min_length > rule.max_length:
-            problems.append(Problem((*at, "min_length"), "min_length is larger than max_length", "lower min_length"))
-        for value in rule.enum or []:
-            failures = [v.code.value for v in check_value(spec, value)]
-            if failures:
-                problems.append(
-                    Problem(
-                        (*at, "enum"),
-                        f"the allowed value {value!r} fails this attribute's own rules ({', '.join(failures)})",
-                        "change the value, or the pattern/format/length it fails",
-                    )
-                )
-    if policy.registration.approval_required and not policy.registration.self_signup:
+        problems += _attribute(name, rule)
+    return problems + _approval(policy) + _email_domains(policy) + _api_keys(policy)
+
+
+def _attribute(name: str, rule: AttributeRule) -> list[Problem]:
+    at: Path = ("attributes", name)
+    if name in RESERVED_ATTRIBUTES:
+        return [Problem(at, f"{name} is written by Cognito only", f"remove {name}: no client may ever set it")]
+    problems: list[Problem] = []
+    if name not in STANDARD_ATTRIBUTES and not CUSTOM_ATTRIBUTE.match(name):
         problems.append(
+            Problem(
+                at,
+                f"{name} is neither a standard Cognito attribute nor a custom one",
+                "use a standard attribute (email, name, given_name, ...) or name it custom:<1-20 letters, digits or _>",
+            )
+        )
+    if not rule.mutable and rule.writable_by is not None and "first_sign_in" in rule.writable_by:
+        problems.append(
+            Problem(
+                (*at, "writable_by"),
+                "a write-once attribute (mutable: false) can only be written when the user is created",
+                "remove first_sign_in from writable_by, or make the attribute mutable",
+            )
+        )
+    spec = AttributeSpec.compile(name, rule)
+    for op in sorted(spec.required_ops - spec.writable_ops):
+        if op is Operation.FIRST_SIGN_IN and not rule.mutable:
+            # Can never be satisfied: the user exists by the first sign-in, and write-once means creation only.
+            message = f"{name} is write-once (set only when the user is created) but required at first_sign_in"
+            fix = "require it at invite instead, or make it mutable"
+        else:
+            message = f"{name} is required at {op.value} but {op.value} may not write it"
+            fix = f"add {op.value} to writable_by, or remove it from required"
+        problems.append(Problem((*at, "required"), message, fix))
+    if rule.min_length is not None and rule.max_length is not None and rule.min_length > rule.max_length:
+        problems.append(Problem((*at, "min_length"), "min_length is larger than max_length", "lower min_length"))
+    for value in rule.enum or []:
+        failures = [v.code.value for v in check_value(spec, value)]
+        if failures:
+            problems.append(
+                Problem(
+                    (*at, "enum"),
+                    f"the allowed value {value!r} fails this attribute's own rules ({', '.join(failures)})",
+                    "change the value, or the pattern/format/length it fails",
+                )
+            )
+    return problems
+
+
+def _approval(policy: Policy) -> list[Problem]:
+    if policy.registration.approval_required and not policy.registration.self_signup:
+        return [
             Problem(
                 ("registration", "approval_required"),
                 "approval applies to self sign-ups, and this tenant has none",
                 "set self_signup: true, or remove approval_required",
             )
-        )
+        ]
+    return []
+
+
+def _email_domains(policy: Policy) -> list[Problem]:
     domains = policy.email_domains
-    if domains is not None:
-        if domains.allow is not None and domains.deny is not None:
-            problems.append(
-                Problem(("email_domains",), "both allow and deny are set", "keep either allow or deny, not both")
+    if domains is None:
+        return []
+    problems: list[Problem] = []
+    if domains.allow is not None and domains.deny is not None:
+        problems.append(
+            Problem(("email_domains",), "both allow and deny are set", "keep either allow or deny, not both")
+        )
+    if policy.username.kind != "email" and "email" not in policy.attributes:
+        problems.append(
+            Problem(
+                ("email_domains",),
+                "the rule can never apply: this tenant has no e-mail address",
+                "add an email attribute, use username.kind: email, or remove email_domains",
             )
-        if policy.username.kind != "email" and "email" not in policy.attributes:
-            problems.append(
-                Problem(
-                    ("email_domains",),
-                    "the rule can never apply: this tenant has no e-mail address",
-                    "add an email attribute, use username.kind: email, or remove email_domains",
-                )
-            )
-    keys = policy.admins.api_keys
-    for index, key in enumerate(keys):
-        if any(other.sha256 == key.sha256 or other.name == key.name for other in keys[:index]):
-            problems.append(
-                Problem(
-                    ("admins", "api_keys", index), "duplicate API key name or digest", "give each key its own entry"
-                )
-            )
+        )
     return problems
+
+
+def _api_keys(policy: Policy) -> list[Problem]:
+    keys = policy.admins.api_keys
+    return [
+        Problem(("admins", "api_keys", index), "duplicate API key name or digest", "give each key its own entry")
+        for index, key in enumerate(keys)
+        if any(other.sha256 == key.sha256 or other.name == key.name for other in keys[:index])
+    ]
