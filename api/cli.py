@@ -25,7 +25,7 @@ from pathlib import Path
 from api.cognito.pool_config import against_pool
 from api.policy import PolicyError, PolicyLoadError, TenantPolicy, load_directory, load_policy
 from api.policy.checks import Problem
-from api.policy.loader import located
+from api.policy.loader import located, policy_files
 from api.settings import Settings, SettingsError
 
 
@@ -188,7 +188,8 @@ def _diff(args: argparse.Namespace) -> int:
 def _affected_users(
     new: TenantPolicy, old: TenantPolicy, required: dict[str, list[str]], settings: Settings
 ) -> Mapping[str, list[str]]:
-    """The users of the tenant's pool the change touches (`api.registration.invitations` decides which)."""
+    """The users of the tenant's pool the change touches (`api.registration.invitations` decides which);
+    the old file is the one being served, so its directory tells whether the pool is shared."""
     import asyncio  # noqa: PLC0415
 
     from api import backends  # noqa: PLC0415 - boto3 loads only for --against-pool
@@ -201,7 +202,23 @@ def _affected_users(
     adapter = backends.aws(settings).provider
     pool = PoolBinding(cognito.user_pool, cognito.user_pool_id, cognito.client_id)
     users = asyncio.run(adapter.list_users(pool))
-    return affected_users(new.tenant, old.policy, new.policy, required, users)
+    return affected_users(new.tenant, old.policy, new.policy, required, users, shared=_shares_pool(old))
+
+
+def _shares_pool(served: TenantPolicy) -> bool:
+    """Whether another tenant of the served file's directory names the same pool, as the server that
+    loads that directory would find (a file that does not load names no pool)."""
+    pool = served.policy.cognito.user_pool
+    for path in policy_files(served.path.parent):
+        if path.stem == served.tenant:
+            continue
+        try:
+            other = load_policy(path)
+        except PolicyLoadError:
+            continue
+        if other.policy.cognito.user_pool == pool:
+            return True
+    return False
 
 
 def _policy_schema(_: argparse.Namespace) -> int:

@@ -93,8 +93,11 @@ class PolicyReloader:
         try:
             async for changes in awatch(self.directory, debounce=DEBOUNCE_MS, step=50, recursive=False):
                 for _, changed in sorted(changes, key=lambda change: change[1]):
+                    # The watcher names files by absolute path; the store knows them as the loader
+                    # found them (relative where the directory is, as `make run`'s `policies` is).
+                    path = self.directory / Path(changed).name
                     # Off the event loop: parsing and provisioning a pool must not stall requests.
-                    await anyio.to_thread.run_sync(self.apply, Path(changed))
+                    await anyio.to_thread.run_sync(self.apply, path)
         except Exception as exc:
             self.stopped = f"policy reload stopped: {type(exc).__name__}"
             log.exception("policy reload stopped; restart the server to pick up policy changes")

@@ -86,8 +86,8 @@ async def per_request_us(app: Any) -> float:
 def uncached_app(cached: Starlette) -> Starlette:
     """The same app with a schema that has regapi's error handling but no caches and no limiters."""
     schema = Schema(query=Query, mutation=Mutation, extensions=[SafeErrors])
-    view = cached.router.routes[-2]  # /graphql
-    clone = type(view.endpoint)(schema, view.endpoint._service, graphiql=False)  # type: ignore[attr-defined]
+    view = next(r for r in cached.router.routes if getattr(r, "path", None) == "/graphql")
+    clone = type(view.endpoint)(schema, view.endpoint._use_cases, graphiql=False)  # type: ignore[attr-defined]
     return Starlette(routes=[Route("/graphql", clone, methods=["POST"])])
 
 

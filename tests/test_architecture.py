@@ -1,5 +1,6 @@
 """The import rules of the package layout (README.md, "Layout"), checked on the source with `ast` (nothing is
-imported)."""
+imported); and the rules of tests/ itself: a test module imports from tests/ only tests.helpers (never a
+conftest, never another test module), and a conftest.py holds only fixtures and hooks."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 API = Path(__file__).resolve().parents[1] / "api"
+TESTS = Path(__file__).resolve().parent
 
 EXTERNAL_AWS = ("boto3", "botocore", "moto")
 # The two families of use cases (self-service flows and the admin API), over shared registration modules.
@@ -388,3 +390,134 @@ def test_relative_imports_resolve_against_the_package() -> None:
         "api.policy.engine.evaluate"
     ]
     assert [i.target for i in imports_of("api.schema.view", "from ..cognito import port\n")] == ["api.cognito.port"]
+
+
+# ------------------------------------------------------------------ tests/ itself
+
+TESTS_RULE = "in tests/, the only part of tests a module imports is tests.helpers (no conftest, no test module)"
+
+
+def suite_layout_violations(module: str, source: str, *, is_package: bool = False, where: str = "") -> list[str]:
+    """What breaks TESTS_RULE in one module of tests/ (a test module, a conftest or a helper)."""
+    where = where or module
+    broken = []
+    for imp in imports_of(module, source, is_package=is_package):
+        top = imp.target.partition(".")[0]
+        inside = within(imp.target, "tests") or top == "conftest" or top.startswith("test_")
+        if inside and not within(imp.target, "tests.helpers"):
+            broken.append(f"{where}:{imp.line}: {module} imports {imp.target} -- breaks the rule: {TESTS_RULE}")
+    return broken
+
+
+def fixture_or_hook(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    def is_fixture(decorator: ast.expr) -> bool:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        return isinstance(target, ast.Attribute) and target.attr == "fixture"
+
+    return node.name.startswith("pytest_") or any(is_fixture(d) for d in node.decorator_list)
+
+
+def conftest_violations(source: str, where: str = "conftest.py") -> list[str]:
+    """What in a conftest.py is neither a fixture nor a hook: its functions and classes belong in tests.helpers."""
+    broken = []
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.ClassDef) or (
+            isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and not fixture_or_hook(node)
+        ):
+            broken.append(
+                f"{where}:{node.lineno}: {node.name} is neither a fixture nor a hook: move it to tests.helpers"
+            )
+    return broken
+
+
+def suite_modules() -> dict[str, Path]:
+    return {module_name(path, TESTS): path for path in sorted(TESTS.rglob("*.py"))}
+
+
+def test_the_tests_checker_sees_every_test_module() -> None:
+    modules = suite_modules()
+    test_files = {path for path in modules.values() if path.name.startswith("test_")}
+    assert test_files == set(TESTS.rglob("test_*.py"))
+    assert {
+        "tests.conftest",
+        "tests.cognito.conformance.conftest",
+        "tests.helpers",
+        "tests.helpers.client",
+        "tests.registration.test_signup_flow",
+        "tests.cognito.conformance.test_sign_up",
+        "tests.schema.test_codes_reached",
+        "tests.test_architecture",
+    } <= set(modules)
+
+
+def test_test_modules_import_only_the_helpers_from_tests() -> None:
+    broken = []
+    for module, path in suite_modules().items():
+        where = str(path.relative_to(TESTS.parent))
+        is_package = path.name == "__init__.py"
+        broken += suite_layout_violations(module, path.read_text(encoding="utf-8"), is_package=is_package, where=where)
+    assert not broken, "\n".join(broken)
+
+
+def test_conftests_hold_only_fixtures_and_hooks() -> None:
+    broken = []
+    for path in sorted(TESTS.rglob("conftest.py")):
+        broken += conftest_violations(path.read_text(encoding="utf-8"), str(path.relative_to(TESTS.parent)))
+    assert not broken, "\n".join(broken)
+
+
+@pytest.mark.parametrize(
+    ("module", "source"),
+    [
+        ("tests.registration.test_approval", "from tests.conftest import Api\n"),
+        ("tests.registration.test_approval", "from tests import conftest\n"),
+        ("tests.registration.test_approval", "from tests.registration.test_signup_flow import sign_up\n"),
+        ("tests.registration.test_approval", "from .test_signup_flow import sign_up\n"),
+        ("tests.test_app", "from . import test_cli\n"),
+        ("tests.cognito.conformance.test_admin", "from tests.cognito.conformance.conftest import refused\n"),
+        ("tests.cognito.conformance.test_admin", "from .conftest import refused\n"),
+        ("tests.schema.test_fuzz", "from tests.documents import SIGN_UP\n"),
+        ("tests.schema.test_fuzz", "import tests.schema.test_contract\n"),
+        ("tests.schema.test_fuzz", "def f():\n    from tests.test_cli import regapi\n"),
+        ("tests.schema.test_fuzz", "import conftest\n"),
+        ("tests.schema.test_fuzz", "from test_cli import regapi\n"),
+        ("tests.conftest", "from tests.registration.test_signup_flow import PASSWORD\n"),
+        ("tests.helpers.flows", "from tests.conftest import Api\n"),
+    ],
+)
+def test_the_tests_checker_catches_a_forbidden_import(module: str, source: str) -> None:
+    (found,) = suite_layout_violations(module, source, where="synthetic.py")
+    assert found.startswith("synthetic.py:")
+    assert TESTS_RULE in found
+
+
+@pytest.mark.parametrize(
+    ("module", "source"),
+    [
+        (
+            "tests.registration.test_approval",
+            "from tests.helpers.client import Api\nfrom tests.helpers import ACME_KEY\n",
+        ),
+        ("tests.registration.test_approval", "from tests import helpers\nimport tests.helpers.flows\n"),
+        ("tests.schema.test_fuzz", "from api.registration import ErrorCode\nimport pytest\nimport httpx\n"),
+        ("tests.helpers.flows", "from tests.helpers.client import Api\nfrom .documents import SIGN_UP\n"),
+        ("tests.conftest", "from tests.helpers.server import LiveServer\n"),
+    ],
+)
+def test_the_tests_checker_allows_the_helpers(module: str, source: str) -> None:
+    assert suite_layout_violations(module, source) == []
+
+
+def test_the_conftest_checker_catches_helpers_left_in_a_conftest() -> None:
+    source = (
+        "import pytest\n"
+        "PLAIN = True\n"
+        "@pytest.fixture\ndef api(): ...\n"
+        "@pytest.fixture(scope='session')\ndef server(): ...\n"
+        "@pytest.hookimpl(trylast=True)\ndef pytest_collection_modifyitems(items): ...\n"
+        "def pytest_configure(config): ...\n"
+        "class Api: ...\n"
+        "def sign_up(api): ...\n"
+    )
+    found = conftest_violations(source, "synthetic.py")
+    assert [line.split(": ")[1].split()[0] for line in found] == ["Api", "sign_up"]

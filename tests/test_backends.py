@@ -17,8 +17,9 @@ import pytest
 from api.app import ConfigurationError, create_app
 from api.cognito.embedded import EmbeddedCognito
 from api.settings import Settings
-from tests.conftest import LiveServer
-from tests.documents import CONFIRM_SIGN_UP, SIGN_IN, SIGN_UP, attrs
+from tests.helpers.documents import CONFIRM_SIGN_UP, SIGN_IN, SIGN_UP, attrs
+from tests.helpers.recorder import record
+from tests.helpers.server import LiveServer
 
 POLICY = """
 version: 1
@@ -88,7 +89,7 @@ def sign_up(http: httpx.Client, username: str, password: str) -> Any:
     variables = {"input": {"tenant": "existing", "username": username, "password": password, "attributes": attrs()}}
     response = http.post("/graphql", json={"query": SIGN_UP, "variables": variables})
     assert response.status_code == 200
-    return response.json()["data"]["signUp"]
+    return record(response.json())["data"]["signUp"]
 
 
 def test_aws_backend_signs_up_with_secret_hash(aws_api: httpx.Client, unique: str) -> None:

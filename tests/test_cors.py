@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from tests.conftest import Api
-from tests.documents import SIGN_UP, attrs
+from tests.helpers.client import Api
+from tests.helpers.documents import SIGN_UP, attrs
+from tests.helpers.recorder import record
 
 CLUB = "https://club.example"
 
@@ -31,7 +32,7 @@ def sign_up(api: Api, tenant: str, username: str, origin: str | None) -> tuple[d
     }
     headers = {"Origin": origin} if origin else {}
     response = api.http.post("/graphql", json={"query": SIGN_UP, "variables": variables}, headers=headers)
-    return dict(response.headers), response.json()["data"]["signUp"]
+    return dict(response.headers), record(response.json())["data"]["signUp"]
 
 
 def test_a_listed_origin_passes_the_preflight_and_gets_the_answer(embedded_api: Api, unique: str) -> None:

@@ -7,8 +7,8 @@ import json
 from collections.abc import Iterator
 
 from api.schema import build_schema
-from tests.conftest import Api
-from tests.documents import SIGN_UP, attrs
+from tests.helpers.client import Api
+from tests.helpers.documents import SIGN_UP, attrs
 
 
 def test_an_oversized_body_is_refused_before_parsing(embedded_api: Api, unique: str) -> None:

@@ -16,8 +16,10 @@ from api.clock import ManualClock
 from api.cognito.port import PoolBinding
 from api.policy import Policy
 from api.settings import Settings
-from tests.conftest import DEMO_POLICIES, LiveServer
-from tests.documents import REGISTRATION_FORM, SIGN_UP, attrs
+from tests.helpers import DEMO_POLICIES
+from tests.helpers.documents import REGISTRATION_FORM, SIGN_UP, attrs
+from tests.helpers.recorder import record
+from tests.helpers.server import LiveServer
 
 
 @pytest.fixture
@@ -40,8 +42,7 @@ def eventually(check: Callable[[], Any], timeout: float = 5.0) -> Any:
 
 
 def gql(http: httpx.Client, query: str, variables: dict[str, Any]) -> Any:
-    body = http.post("/graphql", json={"query": query, "variables": variables}).json()
-    return body
+    return record(http.post("/graphql", json={"query": query, "variables": variables}).json())
 
 
 def form(http: httpx.Client, tenant: str) -> Any:

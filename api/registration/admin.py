@@ -109,8 +109,7 @@ class AdminService:
 
     async def resend_invitation(self, request: rq.ResendInvitation, caller: rq.Caller) -> InvitationResent:
         target = await self._target(request.tenant, request.username, caller)
-        await self._limiter.admit(target, caller, "resends_per_user")
-        await self._limiter.failed(target, "resends_per_user")  # every resend counts
+        await self._limiter.count_resend(target, caller)
         user = await self._provider.admin_get_user(target.pool, target.username)
         invitation = inv.invitation(target, user, self._clock.now())
         if invitation is None:

@@ -30,6 +30,16 @@ class UnexpectedProviderError(RuntimeError):
     """A provider answer no rule covers: surfaced as a masked top-level GraphQL error."""
 
 
+# What the boundary of a use case catches: a refusal it raised, or a provider refusal no use case
+# handled itself (a lookup that failed, Cognito throttling or down), which means the same everywhere.
+REFUSALS = (Refused, ProviderError)
+
+
+def outcome_of(error: Refused | ProviderError) -> Failure | Denied:
+    """The answer for what the boundary caught; an unexplained provider refusal raises (masked)."""
+    return error.outcome if isinstance(error, Refused) else translate(error)
+
+
 def refuse(failure: Failure) -> NoReturn:
     raise Refused(failure)
 

@@ -60,14 +60,17 @@ def pending_sign_up(target: Target, user: UserRecord | None) -> PendingSignUp | 
 
 
 def affected_users(
-    tenant: str, old: Policy, new: Policy, newly_required: Iterable[str], pool_users: Sequence[UserRecord]
+    tenant: str,
+    old: Policy,
+    new: Policy,
+    newly_required: Iterable[str],
+    pool_users: Sequence[UserRecord],
+    *,
+    shared: bool,
 ) -> Mapping[str, list[str]]:
     """The users of the tenant's pool a policy change touches: open invitations, pending sign-ups when
-    self sign-up closes, and confirmed users lacking a newly required attribute.
-
-    The pool counts as shared when it holds users stamped for another tenant; then, as everywhere,
-    unstamped users belong to no tenant, and otherwise to this one."""
-    shared = any(u.attributes.get(TENANT_ATTRIBUTE) not in (None, tenant) for u in pool_users)
+    self sign-up closes, and confirmed users lacking a newly required attribute. `shared`: whether other
+    tenants name the same pool (then unstamped users belong to none of them)."""
     users = [u for u in pool_users if owns(tenant, shared, u.attributes.get(TENANT_ATTRIBUTE))]
     statuses = {u.username: UserStatus(u.status) for u in users}
     affected: dict[str, list[str]] = {

@@ -3,9 +3,12 @@ tenants, and the embedded Cognito must not be the only line.
 
 Each counter is keyed by the limit's name (a field of the policy's `limits:`), never by its rate text:
 the `limits` library puts the rate in its key, so two limits of the same rate would otherwise share one
-counter. Counters live in memory, or in Redis when REGAPI_REDIS_URL is set, so that several API
-processes share one limit. Per-user counters are kept for any username, existing or not: the answer
-never tells.
+counter. Every attempt is counted before it is made, atomically, so a burst released at once gets no
+further than requests sent one by one: limits on every attempt (per address, per tenant, resends) with
+the `limits` library's moving window; limits on failures (wrong codes and passwords) with a slot taken
+first (`counters`). Counters live in memory, or in Redis when REGAPI_REDIS_URL is set, so that several
+API processes share one limit. Per-user counters are kept for any username, existing or not: the
+answer never tells.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
 from api.policy.model import AttemptLimits
+from api.registration.counters import FailureCounter, MemoryFailures, RedisFailures, Slot
 from api.registration.failures import Refused, too_many
 from api.registration.outcomes import ErrorCode
 from api.registration.requests import Caller
@@ -48,38 +52,28 @@ def _rate(text: str) -> RateLimitItem:
 
 class AttemptLimiter:
     def __init__(self, storage_uri: str | None = None) -> None:
+        self._failures: FailureCounter
         if storage_uri:
             # redis-py's asyncio client (the `redis` package), rather than limits' default coredis.
             storage = storage_from_string(f"async+{storage_uri}", implementation="redispy")
+            self._failures = RedisFailures(storage_uri)
         else:
             storage = storage_from_string("async+memory://")
+            self._failures = MemoryFailures()
         self._limiter = MovingWindowRateLimiter(storage)
 
-    async def wait(self, limits: AttemptLimits, name: LimitName, *key: str) -> int | None:
-        """Seconds until one more attempt is allowed, or None if one is allowed now. Counts nothing."""
-        item = _rate(getattr(limits, name))
-        if await self._limiter.test(item, name, *key):
-            return None
-        stats = await self._limiter.get_window_stats(item, name, *key)
-        return max(1, math.ceil(stats.reset_time - time.time()))
-
-    async def count(self, limits: AttemptLimits, name: LimitName, *key: str) -> None:
-        await self._limiter.hit(_rate(getattr(limits, name)), name, *key)
-
     async def take(self, limits: AttemptLimits, name: LimitName, *key: str) -> None:
-        """Count one attempt if allowed; otherwise refuse with the seconds to wait (nothing counted)."""
-        if not await self._limiter.hit(_rate(getattr(limits, name)), name, *key):
-            raise Refused(too_many(await self.wait(limits, name, *key) or 1))
+        """Count one attempt if allowed (atomically); otherwise refuse with the seconds to wait."""
+        item = _rate(getattr(limits, name))
+        if not await self._limiter.hit(item, name, *key):
+            stats = await self._limiter.get_window_stats(item, name, *key)
+            raise Refused(too_many(max(1, math.ceil(stats.reset_time - time.time()))))
 
-    async def admit(self, target: Target, caller: Caller, per_user: PerUser) -> None:
-        """The address's attempt is counted; a user whose failures are used up waits, existing or not."""
+    async def count_resend(self, target: Target, caller: Caller) -> None:
+        """Every resend counts, for the address and for the user, existing or not."""
         limits = target.policy.policy.limits
         await self.take(limits, "attempts_per_address", caller.address)
-        if wait := await self.wait(limits, per_user, target.policy.tenant, target.username):
-            raise Refused(too_many(wait))
-
-    async def failed(self, target: Target, per_user: PerUser) -> None:
-        await self.count(target.policy.policy.limits, per_user, target.policy.tenant, target.username)
+        await self.take(limits, "resends_per_user", target.tenant, target.username)
 
     async def guarded(
         self,
@@ -89,12 +83,21 @@ class AttemptLimiter:
         attempt: Callable[[], Awaitable[_T]],
         failures: Collection[ErrorCode],
     ) -> _T:
-        """Run an attempt within the limits, counting it against the user when it fails. During a lock
-        even the right answer waits, or guessing would only be slowed down."""
-        await self.admit(target, caller, per_user)
+        """Run an attempt within the limits: the address's attempt is counted, and the user's slot is
+        taken before the attempt is made and kept as a failure if it fails with one of `failures`.
+        During a lock even the right answer waits, or guessing would only be slowed down."""
+        limits = target.policy.policy.limits
+        await self.take(limits, "attempts_per_address", caller.address)
+        rate = _rate(getattr(limits, per_user))
+        key = "\0".join((per_user, target.tenant, target.username))
+        slot = await self._failures.reserve(key, rate.amount, rate.get_expiry())
+        if not isinstance(slot, Slot):
+            raise Refused(too_many(slot))
+        failed = False
         try:
             return await attempt()
         except Refused as refused:
-            if refused.outcome.code in failures:
-                await self.failed(target, per_user)
+            failed = refused.outcome.code in failures
             raise
+        finally:
+            await self._failures.release(slot, failed=failed)

@@ -150,8 +150,7 @@ class SelfService:
         self, request: rq.ResendConfirmationCode, caller: rq.Caller = ANONYMOUS
     ) -> CodeResent:
         target = self._tenancy.target(request.tenant, request.username, caller)
-        await self._limiter.admit(target, caller, "resends_per_user")
-        await self._limiter.failed(target, "resends_per_user")  # every resend counts
+        await self._limiter.count_resend(target, caller)
         hidden = CodeResent(hidden_destination(target, self._sealer))
         if not is_valid_username(target.username) or not await self._tenancy.belongs(target):
             hide_existence(target.hides_existence)

@@ -26,13 +26,13 @@ from api.registration import (
     InvitationQuery,
     InviteUser,
     Operation,
-    Refused,
     ResendConfirmationCode,
     ResendInvitation,
     RespondToNewPasswordChallenge,
     SignIn,
     SignUp,
 )
+from api.registration.failures import REFUSALS, outcome_of
 from api.schema import inputs as i
 from api.schema import payloads as p
 from api.schema import types as t
@@ -52,8 +52,8 @@ class Query:
             return p.form(
                 info.context.use_cases.self_service.form(FormRequest(str(tenant), operation), info.context.caller)
             )
-        except Refused as refused:
-            raise p.public_error(refused) from None
+        except REFUSALS as error:
+            raise p.public_error(outcome_of(error)) from None
 
     @strawberry.field(  # type: ignore[untyped-decorator]
         description="Admin: the decision a request would get, and why. A dry run: nothing is written."

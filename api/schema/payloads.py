@@ -20,11 +20,11 @@ from api.registration import (
     Invited,
     PasswordChangeRequired,
     PendingSignUp,
-    Refused,
     SignedIn,
     SignedUp,
     SignUpDecided,
 )
+from api.registration.failures import REFUSALS, outcome_of
 from api.schema import types as t
 from api.schema.errors import PublicError
 
@@ -64,20 +64,20 @@ async def answer(call: Awaitable[_T], success: Callable[[_T], _R]) -> _R | Refus
     """The boundary of a mutation: its success as a payload, or the refusal it raised as data."""
     try:
         return success(await call)
-    except Refused as refused:
-        return refusal(refused.outcome)
+    except REFUSALS as error:
+        return refusal(outcome_of(error))
 
 
 async def value(call: Awaitable[_T]) -> _T:
     """The boundary of a query that returns no union: a refusal is a top-level error with its code."""
     try:
         return await call
-    except Refused as refused:
-        raise public_error(refused) from None
+    except REFUSALS as error:
+        raise public_error(outcome_of(error)) from None
 
 
-def public_error(refused: Refused) -> PublicError:
-    return PublicError(refused.outcome.message, refused.outcome.code.value)
+def public_error(outcome: Failure | Denied) -> PublicError:
+    return PublicError(outcome.message, outcome.code.value)
 
 
 def refusal(outcome: Denied | Failure) -> Refusal:

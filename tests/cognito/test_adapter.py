@@ -11,8 +11,8 @@ from botocore.exceptions import ClientError
 from api.cognito.adapter import secret_hash
 from api.cognito.errors import translate
 from api.cognito.port import ProviderErrorCode
-from tests.conftest import Api
-from tests.test_signup_flow import confirm, sign_in, sign_up
+from tests.helpers.client import Api
+from tests.helpers.flows import confirm, sign_in, sign_up
 
 
 def client_error(code: str, message: str = "") -> ClientError:

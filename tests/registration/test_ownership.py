@@ -34,22 +34,23 @@ def test_the_diff_counts_unstamped_users_of_a_single_tenant_pool() -> None:
         user("stamped@shop.example", "FORCE_CHANGE_PASSWORD", **{TENANT_ATTRIBUTE: "shop", ORIGIN_ATTRIBUTE: "invite"}),
         user("legacy@shop.example", "FORCE_CHANGE_PASSWORD"),  # created before regapi: no stamp
     ]
-    affected = affected_users("shop", shop, shop, [], users)
+    affected = affected_users("shop", shop, shop, [], users, shared=False)
     assert affected["open invitations"] == ["stamped@shop.example", "legacy@shop.example"]
 
 
 def test_in_a_shared_pool_unstamped_and_other_tenants_users_are_left_out() -> None:
+    """Shared or not is the policies' word (other tenants naming the pool), as for the running server."""
     shop = load_policy(DEMO / "shop.yaml").policy
     users = [
         user("mine@shop.example", "FORCE_CHANGE_PASSWORD", **{TENANT_ATTRIBUTE: "shop"}),
         user("theirs@blog.example", "FORCE_CHANGE_PASSWORD", **{TENANT_ATTRIBUTE: "blog"}),
         user("legacy@shop.example", "FORCE_CHANGE_PASSWORD"),
     ]
-    assert affected_users("shop", shop, shop, [], users)["open invitations"] == ["mine@shop.example"]
+    assert affected_users("shop", shop, shop, [], users, shared=True)["open invitations"] == ["mine@shop.example"]
 
 
 def test_a_status_cognito_adds_later_is_no_error() -> None:
     shop = load_policy(DEMO / "shop.yaml").policy
     users = [user("odd@shop.example", "SOME_NEW_STATUS"), user("ok@shop.example", "CONFIRMED")]
-    affected = affected_users("shop", shop, shop, ["name"], users)
+    affected = affected_users("shop", shop, shop, ["name"], users, shared=False)
     assert affected == {"open invitations": [], "missing newly required name": ["ok@shop.example"]}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.cognito.conformance.conftest import Cognito, refused
+from tests.helpers.conformance import Cognito, refused
 
 
 def test_describe_lists_standard_attributes(cognito: Cognito) -> None:

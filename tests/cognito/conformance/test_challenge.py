@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.cognito.conformance.conftest import Cognito, Pool, later, refused
+from tests.helpers.conformance import Cognito, Pool, later, refused
 
 
 def challenged(pool: Pool, username: str) -> dict[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import string
 
-from tests.cognito.conformance.conftest import POLICY, Cognito, later, refused
+from tests.helpers.conformance import POLICY, Cognito, later, refused
 
 
 def test_temporary_password_generated_to_the_policy_and_delivered(cognito: Cognito) -> None:

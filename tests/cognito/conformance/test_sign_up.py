@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
-from tests.cognito.conformance.conftest import PASSWORD, Cognito, later, refused
+from tests.helpers.conformance import PASSWORD, Cognito, later, refused
 
 
 def test_sign_up_refused_on_admin_only_pool(cognito: Cognito) -> None:

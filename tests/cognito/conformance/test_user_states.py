@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.cognito.conformance.conftest import PASSWORD, Cognito, refused
+from tests.helpers.conformance import PASSWORD, Cognito, refused
 
 TEMPORARY = "Given-Passw0rd!"
 

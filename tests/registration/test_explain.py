@@ -6,16 +6,9 @@ import json
 import subprocess
 import sys
 
-from tests.conftest import ACME_KEY, ROOT, SHOP_KEY, Api
-from tests.documents import attrs
-
-EXPLAIN = """
-query Explain($input: ExplainRegistrationInput!) {
-  explainRegistration(input: $input) {
-    allowed tenant operation policyRevision violations { code field attribute message }
-  }
-}
-"""
+from tests.helpers import ACME_KEY, ROOT, SHOP_KEY
+from tests.helpers.client import Api
+from tests.helpers.documents import EXPLAIN, attrs
 
 
 def run_explain(*args: str) -> subprocess.CompletedProcess[str]:

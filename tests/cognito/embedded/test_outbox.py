@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
-from tests.conftest import Api
-from tests.test_signup_flow import sign_up
+from tests.helpers.client import Api
+from tests.helpers.flows import sign_up
 
 
 def test_outbox_lists_messages_by_tenant_and_username(embedded_api: Api, unique: str) -> None:
@@ -21,9 +20,3 @@ def test_outbox_lists_messages_by_tenant_and_username(embedded_api: Api, unique:
     everything = embedded_api.http.get("/dev/outbox", params={"tenant": "shop"}).json()
     assert any(m["username"] == username for m in everything)
     assert embedded_api.http.get("/dev/outbox", params={"tenant": "nope"}).status_code == 404
-
-
-def test_health(embedded_api: Api, policy_dir: Path) -> None:
-    tenants = len(list(policy_dir.glob("*.yaml")))
-    assert tenants >= 9
-    assert embedded_api.http.get("/healthz").json() == {"status": "ok", "tenants": tenants}

@@ -15,8 +15,9 @@ import httpx
 import pytest
 import redis
 
-from tests.conftest import ROOT, TEST_POLICIES
-from tests.documents import SIGN_IN
+from tests.helpers import ROOT, TEST_POLICIES
+from tests.helpers.documents import SIGN_IN
+from tests.helpers.recorder import record
 
 
 def free_port() -> int:
@@ -96,7 +97,8 @@ def test_the_address_limit_is_shared_by_two_processes(two_servers: list[str]) ->
 
     def attempt(url: str, n: int) -> str:
         variables = {"input": {"tenant": "quick", "username": f"u{n}@quick.example", "password": "quick pass 1"}}
-        body = httpx.post(f"{url}/graphql", json={"query": SIGN_IN, "variables": variables}, headers=headers).json()
+        response = httpx.post(f"{url}/graphql", json={"query": SIGN_IN, "variables": variables}, headers=headers)
+        body = record(response.json())
         return str(body["data"]["signIn"]["code"])
 
     codes = [attempt(two_servers[n % 2], n) for n in range(12)]

@@ -78,6 +78,14 @@ mutation Respond($input: RespondToNewPasswordChallengeInput!) {{
 }}
 """
 
+EXPLAIN = """
+query Explain($input: ExplainRegistrationInput!) {
+  explainRegistration(input: $input) {
+    allowed tenant operation policyRevision violations { code field attribute message }
+  }
+}
+"""
+
 
 def attrs(**values: str) -> list[dict[str, str]]:
     """GraphQL attribute inputs; `custom_plan` becomes `custom:plan`."""

@@ -12,7 +12,7 @@ from typing import Any
 from api.cognito.adapter import create_client
 from api.cognito.pool_config import PASSWORD_FLAGS, against_pool, pool_parameters
 from api.policy.model import CHARACTER_CLASSES, Policy
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 POLICY = """version: 1
 display_name: Against

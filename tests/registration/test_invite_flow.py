@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from tests.conftest import ACME_KEY, SHOP_KEY, Api
-from tests.documents import INVITE_USER, RESPOND_NEW_PASSWORD, SIGN_IN, attrs, codes
-
-NEW_PASSWORD = "Corr3ct-Horse-Battery"
+from tests.helpers import ACME_KEY, SHOP_KEY
+from tests.helpers.client import Api
+from tests.helpers.documents import INVITE_USER, attrs, codes
+from tests.helpers.flows import NEW_PASSWORD, respond, sign_in
 
 
 def invite(api: Api, username: str, *, token: str | None = ACME_KEY, **attributes: str) -> Any:
@@ -18,28 +18,9 @@ def invite(api: Api, username: str, *, token: str | None = ACME_KEY, **attribute
     return api.data(INVITE_USER, variables, token=token)
 
 
-def sign_in(api: Api, username: str, password: str, tenant: str = "acme") -> Any:
-    return api.data(SIGN_IN, {"input": {"tenant": tenant, "username": username, "password": password}})
-
-
-def respond(
-    api: Api, username: str, session: str, password: str = NEW_PASSWORD, tenant: str = "acme", **values: str
-) -> Any:
-    variables = {
-        "input": {
-            "tenant": tenant,
-            "username": username,
-            "session": session,
-            "newPassword": password,
-            "attributes": attrs(**values),
-        }
-    }
-    return api.data(RESPOND_NEW_PASSWORD, variables)
-
-
 def challenge(api: Api, username: str) -> Any:
     invite(api, username)
-    result = sign_in(api, username, api.temporary_password("acme", username))
+    result = sign_in(api, username, api.temporary_password("acme", username), tenant="acme")
     assert result["__typename"] == "NewPasswordRequired"
     return result
 
@@ -59,7 +40,7 @@ def test_invited_user_completes_first_sign_in_and_signs_in_again(api: Api, uniqu
     assert message["destination"] == f"{username}@acme.example"
     temporary = api.temporary_password("acme", username)
 
-    result = sign_in(api, username, temporary)
+    result = sign_in(api, username, temporary, tenant="acme")
     assert result["__typename"] == "NewPasswordRequired"
     form = result["form"]
     assert form["operation"] == "FIRST_SIGN_IN"
@@ -82,9 +63,9 @@ def test_invited_user_completes_first_sign_in_and_signs_in_again(api: Api, uniqu
     assert done["tokens"]["idToken"]
     assert done["tokens"]["tokenType"] == "Bearer"
 
-    again = sign_in(api, username, NEW_PASSWORD)
+    again = sign_in(api, username, NEW_PASSWORD, tenant="acme")
     assert again["__typename"] == "SignInSuccess"
-    old = sign_in(api, username, temporary)
+    old = sign_in(api, username, temporary, tenant="acme")
     assert (old["__typename"], old["code"]) == ("RegistrationError", "NOT_AUTHORIZED")
 
 
@@ -93,7 +74,7 @@ def test_expired_invitation_is_reported_so_a_frontend_can_offer_a_resend(api: Ap
     invite(api, username)
     temporary = api.temporary_password("acme", username)
     api.advance(timedelta(days=7, minutes=1))
-    result = sign_in(api, username, temporary)
+    result = sign_in(api, username, temporary, tenant="acme")
     assert (result["__typename"], result["code"]) == ("RegistrationError", "INVITATION_EXPIRED")
 
 
@@ -144,7 +125,7 @@ def test_session_cannot_complete_another_users_sign_in(api: Api, unique: str) ->
     tampered = respond(api, alice, session[:-4] + "AAAA", name="Alice")
     assert tampered["code"] == "INVALID_SESSION"
     # Bob is untouched: his invitation still leads to his own challenge.
-    assert sign_in(api, bob, bob_temporary)["__typename"] == "NewPasswordRequired"
+    assert sign_in(api, bob, bob_temporary, tenant="acme")["__typename"] == "NewPasswordRequired"
 
 
 def test_invite_needs_this_tenants_api_key(api: Api, unique: str) -> None:

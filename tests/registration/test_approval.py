@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import ACME_KEY, Api
-from tests.test_signup_flow import confirm, sign_in, sign_up
+from tests.helpers import ACME_KEY
+from tests.helpers.client import Api
+from tests.helpers.flows import confirm, sign_in, sign_up
 
 KEY = "guild-admin-key"
 PASSWORD = "guildpass1"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from tests.conftest import ACME_KEY, Api
-from tests.documents import INVITE_USER, attrs
-from tests.test_signup_flow import PASSWORD, confirm, resend, sign_in, sign_up, wrong
+from tests.helpers import ACME_KEY
+from tests.helpers.client import Api
+from tests.helpers.documents import INVITE_USER, attrs
+from tests.helpers.flows import PASSWORD, confirm, resend, sign_in, sign_up, wrong
 
 
 def confirmed_user(api: Api, username: str, tenant: str = "shop", **attributes: str) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from api.cognito.adapter import create_client, secret_hash
 from api.cognito.pool_config import client_parameters, pool_parameters
 from api.policy import load_policy
-from tests.conftest import DEMO_POLICIES, ROOT
+from tests.helpers import DEMO_POLICIES, ROOT
 
 
 def diff(old: Path, new: Path, *extra: str, endpoint: str | None = None) -> dict[str, Any]:

@@ -8,9 +8,9 @@ import json
 from typing import Any
 
 from api.cognito.adapter import create_client
-from tests.conftest import Api, InProcessCognito, StandaloneCognito
-from tests.test_explain import EXPLAIN
-from tests.test_signup_flow import confirm, sign_in, sign_up
+from tests.helpers.client import Api, InProcessCognito, StandaloneCognito
+from tests.helpers.documents import EXPLAIN
+from tests.helpers.flows import confirm, sign_in, sign_up
 
 PASSWORD = "club pass 12"
 

@@ -4,39 +4,12 @@ from __future__ import annotations
 
 import contextlib
 from datetime import timedelta
-from typing import Any
 
 import boto3
 
-from tests.conftest import Api
-from tests.documents import CONFIRM_SIGN_UP, REGISTRATION_FORM, RESEND_CODE, SIGN_IN, SIGN_UP, attrs, codes
-
-PASSWORD = "correct horse 42"
-
-
-def sign_up(api: Api, username: str, tenant: str = "shop", password: str = PASSWORD, **attributes: str) -> Any:
-    if not attributes and tenant == "shop":
-        attributes = {"name": "Ann Example", "custom_plan": "pro"}
-    variables = {
-        "input": {"tenant": tenant, "username": username, "password": password, "attributes": attrs(**attributes)}
-    }
-    return api.data(SIGN_UP, variables)
-
-
-def confirm(api: Api, username: str, code: str, tenant: str = "shop") -> Any:
-    return api.data(CONFIRM_SIGN_UP, {"input": {"tenant": tenant, "username": username, "code": code}})
-
-
-def resend(api: Api, username: str, tenant: str = "shop") -> Any:
-    return api.data(RESEND_CODE, {"input": {"tenant": tenant, "username": username}})
-
-
-def sign_in(api: Api, username: str, password: str = PASSWORD, tenant: str = "shop") -> Any:
-    return api.data(SIGN_IN, {"input": {"tenant": tenant, "username": username, "password": password}})
-
-
-def wrong(code: str) -> str:
-    return f"{(int(code) + 1) % 1_000_000:06d}"
+from tests.helpers.client import Api
+from tests.helpers.documents import REGISTRATION_FORM, SIGN_UP, codes
+from tests.helpers.flows import confirm, resend, sign_in, sign_up, wrong
 
 
 def test_sign_up_confirm_and_sign_in(api: Api, unique: str) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from tests.conftest import ACME_KEY, SHOP_KEY, Api
-from tests.documents import INVITE_USER, attrs
-from tests.test_invite_flow import NEW_PASSWORD, respond, sign_in
+from tests.helpers import ACME_KEY, SHOP_KEY
+from tests.helpers.client import Api
+from tests.helpers.documents import INVITE_USER, attrs
+from tests.helpers.flows import NEW_PASSWORD, respond, sign_in
 
 INVITATION = """
 query One($tenant: ID!, $username: String!) {
@@ -57,7 +58,7 @@ def test_an_invitation_is_pending_then_accepted(api: Api, unique: str) -> None:
     listed = api.data(INVITATIONS, {"tenant": "acme", "status": "PENDING"}, token=ACME_KEY)
     assert {"username": username, "status": "PENDING"} in listed
 
-    challenge = sign_in(api, username, api.temporary_password("acme", username))
+    challenge = sign_in(api, username, api.temporary_password("acme", username), tenant="acme")
     assert respond(api, username, challenge["session"], name="Invited")["__typename"] == "SignInSuccess"
     accepted = invitation(api, username)
     assert (accepted["status"], accepted["userStatus"]) == ("ACCEPTED", "CONFIRMED")
@@ -89,7 +90,7 @@ def test_an_expired_invitation_is_reported_and_resent(embedded_api: Api, unique:
     old = api.temporary_password("acme", username)
     api.advance(timedelta(days=7, minutes=1))
     assert invitation(api, username)["status"] == "EXPIRED"
-    assert sign_in(api, username, old)["code"] == "INVITATION_EXPIRED"
+    assert sign_in(api, username, old, tenant="acme")["code"] == "INVITATION_EXPIRED"
 
     resent = resend(api, username)
     assert resent["__typename"] == "ResendInvitationSuccess"
@@ -97,7 +98,7 @@ def test_an_expired_invitation_is_reported_and_resent(embedded_api: Api, unique:
     fresh = api.temporary_password("acme", username)
     assert fresh != old
     assert invitation(api, username)["status"] == "PENDING"
-    challenge = sign_in(api, username, fresh)
+    challenge = sign_in(api, username, fresh, tenant="acme")
     assert respond(api, username, challenge["session"], password=NEW_PASSWORD, name="Late")["__typename"] == (
         "SignInSuccess"
     )

@@ -6,9 +6,9 @@ users exactly as unknown users, so the looser tenant can never open the stricter
 
 from __future__ import annotations
 
-from tests.conftest import Api
-from tests.documents import INVITE_USER, codes
-from tests.test_signup_flow import confirm, resend, sign_in, sign_up
+from tests.helpers.client import Api
+from tests.helpers.documents import INVITE_USER, codes
+from tests.helpers.flows import confirm, resend, sign_in, sign_up
 
 SOUTH_KEY = "south-admin-key"
 NORTH_KEY = "north-admin-key"
