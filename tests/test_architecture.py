@@ -233,6 +233,19 @@ def test_the_checker_sees_the_whole_package() -> None:
         assert any(rule.applies_to(module) for module in modules), f"no module under the rule: {rule.text}"
 
 
+MAX_MODULE_LINES = 350
+
+
+def test_modules_stay_small() -> None:
+    """Small modules named for what they hold: past this, a module holds two things."""
+    large = {
+        module: lines
+        for module, path in api_modules().items()
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert not large, f"modules over {MAX_MODULE_LINES} lines: {large}"
+
+
 def test_import_rules_of_the_layout() -> None:
     broken = []
     for module, path in api_modules().items():

@@ -80,6 +80,19 @@ def test_switching_a_tenant_to_self_sign_up_takes_effect_without_restart(served:
     assert revision != before["policyRevision"]
 
 
+def test_a_relative_policy_directory_reloads_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`make run` serves `policies`, a relative path; the watcher names files by absolute path."""
+    (tmp_path / "policies").mkdir()
+    for path in DEMO_POLICIES.glob("*.yaml"):
+        shutil.copy(path, tmp_path / "policies" / path.name)
+    monkeypatch.chdir(tmp_path)
+    app = create_app(Settings(policy_dir=Path("policies")), clock=ManualClock())
+    with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=30) as http:
+        edit(Path("policies/acme.yaml"), "self_signup: false", "self_signup: true")
+        assert eventually(lambda: form(http, "acme")["data"]["registrationForm"]["enabled"])
+        assert http.get("/readyz").json()["refused"] == []
+
+
 def test_new_and_removed_files_add_and_remove_tenants(served: tuple[httpx.Client, Path]) -> None:
     http, directory = served
     text = (directory / "shop.yaml").read_text(encoding="utf-8").replace("user_pool: shop", "user_pool: outlet")
