@@ -82,8 +82,8 @@ class AdminService:
     async def invite_user(self, request: rq.InviteUser, caller: rq.Caller) -> Invited:
         target = await self._target(request.tenant, request.username, caller)
         limits = target.policy.policy.limits
-        await self._limiter.take(limits, "attempts_per_address", caller.address)
-        await self._limiter.take(limits, "invitations_per_tenant", target.tenant)
+        await self._limiter.take(target.tenant, limits, "attempts_per_address", target.tenant, caller.address)
+        await self._limiter.take(target.tenant, limits, "invitations_per_tenant", target.tenant)
         decide(target.policy, PolicyRequest(Operation.INVITE, target.username, request.attributes))
         attributes = new_user_attributes(target, request.attributes, "invite")
         if "email" in attributes:

@@ -14,10 +14,11 @@ answer never tells.
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import time
 from collections.abc import Awaitable, Callable, Collection
-from typing import Literal, TypeVar
+from typing import Literal, NoReturn, TypeVar
 
 from limits import RateLimitItem, parse
 from limits.aio.strategies import MovingWindowRateLimiter
@@ -31,6 +32,7 @@ from api.registration.requests import Caller
 from api.registration.tenancy import Target
 
 _T = TypeVar("_T")
+log = logging.getLogger("regapi.limits")
 
 # The policy's `limits:` keys, which name the counters.
 LimitName = Literal[
@@ -43,6 +45,12 @@ LimitName = Literal[
     "invitations_per_tenant",
 ]
 PerUser = Literal["wrong_codes_per_user", "wrong_passwords_per_user", "resends_per_user"]
+
+
+def _refuse(tenant: str, name: LimitName, wait: int) -> NoReturn:
+    # The operator's one line for a refused attempt: which tenant, which limit; never who or from where.
+    log.warning("attempt limit reached tenant=%s limit=%s retry_after=%d", tenant, name, wait)
+    raise Refused(too_many(wait))
 
 
 @functools.lru_cache(maxsize=256)
@@ -62,18 +70,18 @@ class AttemptLimiter:
             self._failures = MemoryFailures()
         self._limiter = MovingWindowRateLimiter(storage)
 
-    async def take(self, limits: AttemptLimits, name: LimitName, *key: str) -> None:
+    async def take(self, tenant: str, limits: AttemptLimits, name: LimitName, *key: str) -> None:
         """Count one attempt if allowed (atomically); otherwise refuse with the seconds to wait."""
         item = _rate(getattr(limits, name))
         if not await self._limiter.hit(item, name, *key):
             stats = await self._limiter.get_window_stats(item, name, *key)
-            raise Refused(too_many(max(1, math.ceil(stats.reset_time - time.time()))))
+            _refuse(tenant, name, max(1, math.ceil(stats.reset_time - time.time())))
 
     async def count_resend(self, target: Target, caller: Caller) -> None:
         """Every resend counts, for the address and for the user, existing or not."""
         limits = target.policy.policy.limits
-        await self.take(limits, "attempts_per_address", caller.address)
-        await self.take(limits, "resends_per_user", target.tenant, target.username)
+        await self.take(target.tenant, limits, "attempts_per_address", target.tenant, caller.address)
+        await self.take(target.tenant, limits, "resends_per_user", target.tenant, target.username)
 
     async def guarded(
         self,
@@ -87,12 +95,12 @@ class AttemptLimiter:
         taken before the attempt is made and kept as a failure if it fails with one of `failures`.
         During a lock even the right answer waits, or guessing would only be slowed down."""
         limits = target.policy.policy.limits
-        await self.take(limits, "attempts_per_address", caller.address)
+        await self.take(target.tenant, limits, "attempts_per_address", target.tenant, caller.address)
         rate = _rate(getattr(limits, per_user))
         key = "\0".join((per_user, target.tenant, target.username))
         slot = await self._failures.reserve(key, rate.amount, rate.get_expiry())
         if not isinstance(slot, Slot):
-            raise Refused(too_many(slot))
+            _refuse(target.tenant, per_user, slot)
         failed = False
         try:
             return await attempt()

@@ -83,8 +83,8 @@ class SelfService:
     async def sign_up(self, request: rq.SignUp, caller: rq.Caller = ANONYMOUS) -> SignedUp:
         target = self._tenancy.target(request.tenant, request.username, caller)
         limits = target.policy.policy.limits
-        await self._limiter.take(limits, "sign_ups_per_address", caller.address)
-        await self._limiter.take(limits, "sign_ups_per_tenant", target.tenant)
+        await self._limiter.take(target.tenant, limits, "sign_ups_per_address", target.tenant, caller.address)
+        await self._limiter.take(target.tenant, limits, "sign_ups_per_tenant", target.tenant)
         decide(
             target.policy,
             PolicyRequest(Operation.SIGN_UP, target.username, request.attributes, password=request.password),

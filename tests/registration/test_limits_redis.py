@@ -16,6 +16,7 @@ import pytest
 import redis
 
 from tests.helpers import ROOT, TEST_POLICIES
+from tests.helpers.burst import burst_to, result
 from tests.helpers.documents import SIGN_IN
 from tests.helpers.recorder import record
 
@@ -105,3 +106,14 @@ def test_the_address_limit_is_shared_by_two_processes(two_servers: list[str]) ->
     assert codes == ["NOT_AUTHORIZED"] * 12  # six on each process
     assert attempt(two_servers[0], 12) == "TOO_MANY_ATTEMPTS"
     assert attempt(two_servers[1], 13) == "TOO_MANY_ATTEMPTS"
+
+
+def test_a_burst_across_two_processes_evaluates_at_most_the_limit(two_servers: list[str]) -> None:
+    """Forty wrong passwords for one user, from forty addresses, split over two processes and released
+    together: the failure slots live in Redis, so at most `wrong_passwords_per_user` (10) are evaluated."""
+    variables = {"input": {"tenant": "quick", "username": "target@quick.example", "password": "wrong pass 1"}}
+    targets = [(two_servers[n % 2], {"X-Forwarded-For": f"10.8.{n}.1"}) for n in range(40)]
+    bodies = burst_to(targets, [(SIGN_IN, variables)] * 40)
+    codes = [result(body)["code"] for body in bodies]
+    assert codes.count("NOT_AUTHORIZED") <= 10, codes
+    assert codes.count("NOT_AUTHORIZED") + codes.count("TOO_MANY_ATTEMPTS") == 40, codes
