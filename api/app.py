@@ -21,7 +21,14 @@ from api.http import BrowserOrigins, RequestLimits
 from api.policy import TenantPolicy, load_directory, normalize_username
 from api.policy.store import PolicyStore
 from api.pools import ConfigurationError
-from api.registration import AccessTokens, AttemptLimiter, SessionSealer, build_use_cases
+from api.registration import (
+    AccessTokens,
+    AttemptLimiter,
+    MemorySingleUse,
+    RedisSingleUse,
+    SessionSealer,
+    build_use_cases,
+)
 from api.reload import PolicyReloader
 from api.schema import build_schema
 from api.schema.view import GraphQLView
@@ -65,6 +72,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         sealer=SessionSealer(settings.session_secret),
         limiter=AttemptLimiter(settings.redis_url),
         tokens=AccessTokens(backend.keys),
+        used_sessions=RedisSingleUse(settings.redis_url) if settings.redis_url else MemorySingleUse(),
         clock=clock,
     )
     graphql = GraphQLView(

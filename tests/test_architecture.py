@@ -121,9 +121,10 @@ RULES = [
         lambda target: not within(target, "moto") or target == "moto.mock_aws",
     ),
     Rule(
-        "api.cognito.pool_config imports only the standard library and api.policy (pure: no boto3, no I/O)",
+        "api.cognito.pool_config imports only the standard library, api.cognito.port and api.policy (pure: no"
+        " boto3, no I/O)",
         lambda module: module == "api.cognito.pool_config",
-        lambda target: stdlib(target) or within(target, "api.policy"),
+        lambda target: stdlib(target) or within(target, "api.policy", "api.cognito.port"),
     ),
     Rule(
         "api.cognito.errors imports only the standard library and api.cognito.port",

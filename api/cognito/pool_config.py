@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from api.cognito.port import AUTH_SESSION_MINUTES
 from api.policy.checks import Problem
 from api.policy.model import ORIGIN_ATTRIBUTE, STANDARD_ATTRIBUTES, TENANT_ATTRIBUTE, CharClass, Policy
 
@@ -80,7 +81,7 @@ def client_parameters(policies: Iterable[Policy]) -> dict[str, Any]:
         "PreventUserExistenceErrors": (
             "ENABLED" if all(p.registration.prevent_user_existence_errors for p in policies) else "LEGACY"
         ),
-        "AuthSessionValidity": 3,
+        "AuthSessionValidity": AUTH_SESSION_MINUTES,
     }
 
 

@@ -176,3 +176,8 @@ class KeySource(Protocol):
     def issuer(self, pool: PoolBinding) -> str:
         """The `iss` claim of the pool's tokens."""
         ...
+
+
+# The app client's AuthSessionValidity regapi provisions and assumes (Cognito's default): how long a
+# challenge session (the first-login step) may be answered.
+AUTH_SESSION_MINUTES = 3

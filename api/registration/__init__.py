@@ -50,6 +50,7 @@ from api.registration.requests import (
 )
 from api.registration.self_service import SelfService
 from api.registration.sessions import SessionSealer
+from api.registration.single_use import MemorySingleUse, RedisSingleUse, SingleUse
 from api.registration.tenancy import Tenancy
 from api.registration.tokens import AccessTokens
 
@@ -68,12 +69,15 @@ def build_use_cases(
     sealer: SessionSealer,
     limiter: AttemptLimiter,
     tokens: AccessTokens,
+    used_sessions: SingleUse,
     clock: Clock | None = None,
 ) -> UseCases:
     clock = clock or SystemClock()
     tenancy = Tenancy(policies, pools, provider)
     return UseCases(
-        self_service=SelfService(tenancy, provider, limiter, sealer, clock),
+        self_service=SelfService(
+            tenancy, provider, limiter=limiter, sealer=sealer, used_sessions=used_sessions, clock=clock
+        ),
         admin=AdminService(tenancy, Administrators(tenancy, provider, tokens), provider, limiter, clock),
     )
 
@@ -103,9 +107,11 @@ __all__ = [
     "InvitationStatus",
     "InviteUser",
     "Invited",
+    "MemorySingleUse",
     "Operation",
     "PasswordChangeRequired",
     "PendingSignUp",
+    "RedisSingleUse",
     "Refused",
     "ResendConfirmationCode",
     "ResendInvitation",

@@ -47,7 +47,8 @@ from api.registration.outcomes import (
     SignUpStep,
     UserStatus,
 )
-from api.registration.sessions import SessionSealer
+from api.registration.sessions import SealedSession, SessionSealer
+from api.registration.single_use import SingleUse
 from api.registration.tenancy import Target, Tenancy, decide, new_user_attributes
 from api.registration.tokens import id_token_claims
 
@@ -64,14 +65,17 @@ class SelfService:
         self,
         tenancy: Tenancy,
         provider: IdentityProvider,
+        *,
         limiter: AttemptLimiter,
         sealer: SessionSealer,
+        used_sessions: SingleUse,
         clock: Clock,
     ) -> None:
         self._tenancy = tenancy
         self._provider = provider
         self._limiter = limiter
         self._sealer = sealer
+        self._used_sessions = used_sessions
         self._clock = clock
         self._sign_up_timing = SignUpTiming()
 
@@ -220,7 +224,12 @@ class SelfService:
             target.policy, Operation.FIRST_SIGN_IN, current=current, pool_required=challenge.required_attributes
         )
         session = self._sealer.seal(
-            target.tenant, target.username, challenge.session, current.keys(), challenge.required_attributes
+            target.tenant,
+            target.username,
+            challenge.session,
+            current.keys(),
+            challenge.required_attributes,
+            issued_at=self._clock.now(),
         )
         return PasswordChangeRequired(session, form)
 
@@ -234,9 +243,24 @@ class SelfService:
         )
 
     async def _respond(self, target: Target, request: rq.RespondToNewPasswordChallenge) -> SignedIn:
-        sealed = self._sealer.open(request.session, target.tenant, target.username)
+        now = self._clock.now()
+        sealed = self._sealer.open(request.session, target.tenant, target.username, now=now)
         if sealed is None:
             refuse(INVALID_SESSION)
+        # One answer per session, whatever the endpoint enforces; claimed before anything else so that a
+        # replay, even one sent while the first answer is in flight, is refused as such.
+        use = f"{target.tenant}\0{sealed.nonce}"
+        if not await self._used_sessions.claim(use, max(1, int((sealed.expires_at - now).total_seconds()) + 1)):
+            refuse(INVALID_SESSION)
+        try:
+            return await self._answer(target, request, sealed)
+        except BaseException:
+            await self._used_sessions.release(use)  # not answered: the user may try again with it
+            raise
+
+    async def _answer(
+        self, target: Target, request: rq.RespondToNewPasswordChallenge, sealed: SealedSession
+    ) -> SignedIn:
         decide(
             target.policy,
             PolicyRequest(
