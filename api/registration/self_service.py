@@ -25,6 +25,7 @@ from api.registration.failures import (
     USER_NOT_CONFIRMED,
     WRONG_CODE,
     WRONG_CREDENTIALS,
+    Refused,
     UnexpectedProviderError,
     hide_existence,
     invalid_password,
@@ -49,7 +50,7 @@ from api.registration.outcomes import (
 )
 from api.registration.sessions import SealedSession, SessionSealer
 from api.registration.single_use import SingleUse
-from api.registration.tenancy import Target, Tenancy, decide, new_user_attributes
+from api.registration.tenancy import KeyedLocks, Target, Tenancy, decide, new_user_attributes
 from api.registration.tokens import id_token_claims
 
 ANONYMOUS = rq.Caller()
@@ -78,6 +79,7 @@ class SelfService:
         self._used_sessions = used_sessions
         self._clock = clock
         self._sign_up_timing = SignUpTiming()
+        self._replacing = KeyedLocks()
 
     def form(self, request: rq.FormRequest, caller: rq.Caller = ANONYMOUS) -> Form:
         return build_form(self._tenancy.policy(request.tenant, caller), request.operation)
@@ -106,6 +108,8 @@ class SelfService:
         except ProviderError as error:
             if error.code is not ProviderErrorCode.USERNAME_EXISTS:
                 refuse(translate(error))
+            if await self._replace_pending(target, request.password, attributes):
+                return SignedUp(SignUpStep.CONFIRM_SIGN_UP, sent_to)
             hide_existence(target.hides_existence, error.code)
             await self._sign_up_timing.pad(started)
             return SignedUp(SignUpStep.CONFIRM_SIGN_UP, sent_to)
@@ -113,6 +117,32 @@ class SelfService:
         if result.user_confirmed:
             return SignedUp(SignUpStep.DONE, None)
         return SignedUp(SignUpStep.CONFIRM_SIGN_UP, sent_to)
+
+    async def _replace_pending(self, target: Target, password: str, attributes: dict[str, str]) -> bool:
+        """A sign-up for a name whose registration is still unconfirmed replaces that registration: the
+        account goes to whoever proves the mailbox, with the password and attributes of the sign-up they
+        confirm, never to whoever registered the name first (account pre-hijacking). The older
+        registration and its codes are gone; a fresh code is sent. Whether it was replaced is never told."""
+        async with self._replacing.lock(target):
+            user = await self._provider.admin_get_user(target.pool, target.username)
+            if user is None or not target.owns(user) or not user.enabled:
+                return False
+            if UserStatus(user.status) is not UserStatus.UNCONFIRMED:
+                return False
+            try:  # a replacement sends a code: it counts as a resend for this username
+                await self._limiter.take(
+                    target.tenant, target.policy.policy.limits, "resends_per_user", target.tenant, target.username
+                )
+            except Refused:
+                return False  # answered as any taken name: the limit must not tell that one is pending
+            await self._provider.delete_user(target.pool, target.username)
+            try:
+                await self._provider.sign_up(target.pool, target.username, password, attributes)
+            except ProviderError as error:
+                if error.code is ProviderErrorCode.USERNAME_EXISTS:
+                    return False  # another sign-up took the name in between
+                raise
+            return True
 
     async def _sign_up_for_approval(self, target: Target, password: str, attributes: dict[str, str]) -> SignedUp:
         """No code is sent, and the user cannot sign in, until an administrator approves."""

@@ -7,8 +7,10 @@ user (created outside regapi) to the pool's only tenant.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 
 from api.cognito.port import IdentityProvider, PoolBinding, UserRecord
@@ -94,6 +96,29 @@ class Tenancy:
         if not target.shared:
             return True
         return target.owns(await self._provider.admin_get_user(target.pool, target.username))
+
+
+class KeyedLocks:
+    """One lock per user of a pool, held while a use case reads and then changes that user, so two
+    requests of this process cannot interleave there; kept only while someone holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def lock(self, target: Target) -> AsyncIterator[None]:
+        key = (target.pool.user_pool_id, target.username)
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
 
 
 def decide(policy: TenantPolicy, request: PolicyRequest) -> Decision:
