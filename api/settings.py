@@ -24,6 +24,41 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     return int(raw)
 
 
+# A Cognito request that takes longer is abandoned: answering SERVICE_UNAVAILABLE in time beats waiting.
+DEFAULT_COGNITO_TIMEOUT = 10.0
+MAX_COGNITO_TIMEOUT = 60.0
+
+
+def _cognito_timeout(env: Mapping[str, str]) -> float:
+    raw = env.get("REGAPI_COGNITO_TIMEOUT")
+    if raw is None:
+        return DEFAULT_COGNITO_TIMEOUT
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = 0.0
+    # `0 < nan` is false, so nan and the infinities are refused with the rest.
+    if not 0 < seconds <= MAX_COGNITO_TIMEOUT:
+        raise SettingsError(
+            f"REGAPI_COGNITO_TIMEOUT must be a number of seconds above 0 and at most {MAX_COGNITO_TIMEOUT:g}, "
+            f"not {raw!r}"
+        )
+    return seconds
+
+
+def _cognito_issuer(env: Mapping[str, str]) -> str | None:
+    raw = env.get("REGAPI_COGNITO_ISSUER") or None
+    if raw is None:
+        return None
+    rest = raw.replace("{pool_id}", "", 1)
+    if not raw.startswith(("https://", "http://")) or "{" in rest or "}" in rest or any(c.isspace() for c in raw):
+        raise SettingsError(
+            "REGAPI_COGNITO_ISSUER must be an http(s) URL, either a base to which '/<pool id>' is added or a "
+            f"template holding {{pool_id}} once, not {raw!r}"
+        )
+    return raw
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     host: str = "127.0.0.1"
@@ -32,6 +67,12 @@ class Settings:
     backend: Backend = "embedded"
     cognito_endpoint: str | None = None
     region: str = "us-east-1"
+    # The deadline of every Cognito request, in seconds: the wait for a slot, the attempts and the pauses
+    # between them (REGAPI_COGNITO_TIMEOUT).
+    cognito_timeout: float = DEFAULT_COGNITO_TIMEOUT
+    # The `iss` of the pool's tokens (REGAPI_COGNITO_ISSUER): a base URL or a template with {pool_id}.
+    # Unset: AWS's form, or on another endpoint what its discovery document names.
+    cognito_issuer: str | None = None
     # Seals challenge sessions; set it when several processes serve the same tenants.
     session_secret: bytes | None = field(default=None, repr=False)
     production: bool = False
@@ -61,6 +102,8 @@ class Settings:
             policy_dir=Path(env.get("REGAPI_POLICY_DIR", "policies")),
             backend="aws" if backend == "aws" else "embedded",
             cognito_endpoint=env.get("REGAPI_COGNITO_ENDPOINT") or None,
+            cognito_timeout=_cognito_timeout(env),
+            cognito_issuer=_cognito_issuer(env),
             region=env.get("REGAPI_AWS_REGION")
             or env.get("AWS_REGION")
             or env.get("AWS_DEFAULT_REGION")

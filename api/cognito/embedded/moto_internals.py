@@ -189,10 +189,45 @@ def request_handler() -> Any:
     return MotoRequestHandler
 
 
-# ---------------------------------------------------------------- usernames
+# ---------------------------------------------------------------- users: indexed, and looked up by index
 
 
 _moto_get_user = CognitoIdpUserPool._get_user
+_moto_list_users = CognitoIdpBackend.list_users.__wrapped__  # moto's filtering, without its pagination
+_FILTER = re.compile(r"([\w:]+)\s*(=|\^=)\s*\"(.*)\"")  # moto's ListUsers filter syntax
+_REFILE = "_regapi_refile"
+_scanning = False
+
+
+def _link(user: CognitoIdpUser, refile: Callable[[], None] | None) -> None:
+    if refile is None:
+        user.__dict__.pop(_REFILE, None)
+    else:
+        user.__dict__[_REFILE] = refile
+
+
+def users_of(pool: CognitoIdpUserPool) -> UserIndex[CognitoIdpUser]:
+    """The pool's users, indexed (`install` makes moto's `users` dict of every pool one)."""
+    users = pool.__dict__.get("users")
+    if not isinstance(users, UserIndex):
+        users = pool.__dict__["users"] = UserIndex(_link, dict(users or {}).items())
+    return users
+
+
+def _set_users(pool: CognitoIdpUserPool, users: Mapping[str, CognitoIdpUser]) -> None:
+    pool.__dict__["users"] = users if isinstance(users, UserIndex) else UserIndex(_link, dict(users).items())
+
+
+def _attributes(user: CognitoIdpUser) -> list[dict[str, Any]]:
+    attributes: list[dict[str, Any]] = user.__dict__["attributes"]
+    return attributes
+
+
+def _set_attributes(user: CognitoIdpUser, attributes: list[dict[str, Any]]) -> None:
+    """moto replaces a user's attribute list on every change (never edits it in place): refile then."""
+    user.__dict__["attributes"] = attributes
+    if (refile := user.__dict__.get(_REFILE)) is not None:
+        refile()
 
 
 def _case_insensitive(pool: CognitoIdpUserPool) -> bool:
@@ -200,9 +235,23 @@ def _case_insensitive(pool: CognitoIdpUserPool) -> bool:
 
 
 def find_user(pool: CognitoIdpUserPool, username: str) -> CognitoIdpUser | None:
-    """moto's lookup, plus Cognito's case-insensitive usernames (UsernameConfiguration.CaseSensitive=False).
+    """moto's lookup (a username attribute's value, else the username), plus Cognito's case-insensitive
+    usernames (UsernameConfiguration.CaseSensitive=False), from the index: the user the scans of
+    `find_user_by_scan` find. `install` puts it in place of moto's `_get_user`, so that moto's own
+    handlers find users the same way."""
+    if _scanning or not isinstance(username, str):
+        return find_user_by_scan(pool, username)
+    users = users_of(pool)
+    kinds = pool.extended_config.get("UsernameAttributes") or []
+    user = users.first_with((kind, username) for kind in kinds) or users.get(username)
+    if user is not None or not username or not _case_insensitive(pool):
+        return user
+    return users.first_folded(username.casefold(), email="email" in kinds)
 
-    `install` puts it in place of moto's `_get_user`, so moto's own handlers find users the same way."""
+
+def find_user_by_scan(pool: CognitoIdpUserPool, username: str) -> CognitoIdpUser | None:
+    """The same lookup by scanning every user, as before the index: the reference the index is tested
+    against, and bench/embedded_signups.py's baseline."""
     user: CognitoIdpUser | None = _moto_get_user(pool, username)
     if user is not None or not username or not _case_insensitive(pool):
         return user
@@ -214,6 +263,78 @@ def find_user(pool: CognitoIdpUserPool, username: str) -> CognitoIdpUser | None:
         if email_username and candidate.attribute_lookup.get("email", "").casefold() == folded:
             return candidate
     return None
+
+
+def look_up_by_scan(enabled: bool) -> None:
+    """Make `find_user` scan, as before the index (bench/embedded_signups.py's baseline only)."""
+    global _scanning  # noqa: PLW0603 - a process-wide switch for the benchmark
+    _scanning = enabled
+
+
+def _verify_email_is_not_used(backend: CognitoIdpBackend, user_pool_id: str, email: str | None) -> None:
+    """Replaces moto's scan: in a pool whose usernames are e-mail addresses, an address is one user's."""
+    if not email:
+        return
+    pool = backend.describe_user_pool(user_pool_id)
+    if "email" in pool.extended_config.get("UsernameAttributes", []) and users_of(pool).first_with([("email", email)]):
+        raise AliasExistsException
+
+
+def _list_users(
+    backend: CognitoIdpBackend, user_pool_id: str, filt: str, limit: int | None = None, pagination_token: Any = None
+) -> tuple[list[CognitoIdpUser], str | None]:
+    """moto's ListUsers (its filters, order, pages and tokens) from the index: a page costs its own
+    length, and an exact filter on username, email, phone_number or sub costs its matches."""
+    # As moto's @paginate builds it, and before the pool is looked up, as there.
+    paginator = Paginator(max_results=limit, max_results_default=60, starting_token=pagination_token,
+                          unique_attribute="id", param_values_to_check={})
+    pool = backend.describe_user_pool(user_pool_id)
+    users = users_of(pool)
+    match = _FILTER.match(filt) if filt else None
+    if filt and not (match and match[2] == "=" and match[1] in FILED_ATTRIBUTES):
+        return paginator.paginate(_moto_list_users(backend, user_pool_id, filt))  # a search: moto's scan
+    if match:
+        name, value = match[1], match[3]
+        found = users.with_value(name, value)
+        if name == "username" and (user := users.get(value)) is not None and user.username == value:
+            found = users.in_order([*(u.username for u in found), user.username])
+        return paginator.paginate(found)
+    if not pagination_token:
+        pages: Iterator[CognitoIdpUser] = iter(users.values())
+    else:
+        start = users.by_id(paginator._parsed_token["uniqueAttributes"].split("|")[0])
+        if start is None or not paginator._check_predicate(start):
+            raise InvalidToken("Resource not found!")
+        pages = users.starting_at(start.username)
+    page = list(itertools.islice(pages, paginator._max_results + 1))
+    if len(page) <= paginator._max_results:
+        return page, None
+    return page[:-1], paginator._build_next_token(page[-1])
+
+
+@paginate(pagination_model=PAGINATION_MODEL)
+def list_users_in_group(backend: CognitoIdpBackend, user_pool_id: str, group_name: str) -> list[CognitoIdpUser]:
+    """Replaces moto's, which scans the pool's users for the group's: the group's, in creation order."""
+    users = users_of(backend.describe_user_pool(user_pool_id))
+    group = backend.get_group(user_pool_id, group_name)
+    return users.in_order(user.username for user in group.users if users.get(user.username) is user)
+
+
+def add_users(pool_id: str, users: Iterable[tuple[str, Mapping[str, str]]], password: str) -> None:
+    """Put CONFIRMED users (username, attributes) straight into a pool, past every check: how
+    bench/embedded_signups.py fills a pool with 100,000 users in seconds."""
+    with _requests:
+        for backends in cognitoidp_backends.values():
+            for backend in backends.values():
+                if (pool := backend.user_pools.get(pool_id)) is not None:
+                    alias = bool(pool.extended_config.get("UsernameAttributes"))
+                    for username, values in users:
+                        attributes = [{"Name": k, "Value": v} for k, v in values.items()]
+                        user = CognitoIdpUser(pool_id, None if alias else username, password, UserStatus.CONFIRMED,
+                                              attributes)
+                        pool.users[user.username] = user
+                    return
+    raise ResourceNotFoundError(pool_id)
 
 
 # ---------------------------------------------------------------- installation
