@@ -2,95 +2,26 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import redis
 
-from tests.helpers import ROOT, TEST_POLICIES
+from tests.helpers import TEST_POLICIES
 from tests.helpers.burst import burst_to, result
 from tests.helpers.documents import SIGN_IN
+from tests.helpers.processes import api_processes
 from tests.helpers.recorder import record
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def wait_until(check: object, what: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if check():  # type: ignore[operator]
-                return
-        except (OSError, httpx.HTTPError, redis.RedisError):
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{what} did not start")
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed (make test installs it)")
-    port = free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_until(lambda: redis.Redis(port=port).ping(), "redis-server")
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture
 def two_servers(redis_url: str, tmp_path: Path) -> Iterator[list[str]]:
     shutil.copy(TEST_POLICIES / "quick.yaml", tmp_path / "quick.yaml")
-    urls, processes = [], []
-    for _ in range(2):
-        port = free_port()
-        env = {
-            **os.environ,
-            "REGAPI_PORT": str(port),
-            "REGAPI_POLICY_DIR": str(tmp_path),
-            "REGAPI_REDIS_URL": redis_url,
-            "REGAPI_TRUSTED_PROXIES": "127.0.0.1",
-            "REGAPI_RELOAD": "0",
-        }
-        processes.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "api", "serve"],
-                env=env,
-                cwd=ROOT,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
-        urls.append(f"http://127.0.0.1:{port}")
-    try:
-        for url in urls:
-            wait_until(lambda url=url: httpx.get(f"{url}/healthz").status_code == 200, url)
+    env = {"REGAPI_POLICY_DIR": str(tmp_path), "REGAPI_REDIS_URL": redis_url, "REGAPI_TRUSTED_PROXIES": "127.0.0.1"}
+    with api_processes([env, env]) as urls:
         yield urls
-    finally:
-        for process in processes:
-            process.terminate()
-            process.wait(timeout=10)
 
 
 def test_the_address_limit_is_shared_by_two_processes(two_servers: list[str]) -> None:
