@@ -17,7 +17,7 @@ from starlette.routing import Route
 from api import backends
 from api.clock import Clock
 from api.cognito.port import PoolBinding
-from api.http import BrowserOrigins, RequestLimits
+from api.http import AllowedHosts, BrowserOrigins, RequestLimits, own_origin
 from api.policy import TenantPolicy, load_directory, normalize_username
 from api.policy.store import PolicyStore
 from api.pools import ConfigurationError
@@ -50,6 +50,11 @@ def _refuse_unsafe(settings: Settings) -> None:
         )
     if settings.production and settings.session_secret is None:
         raise ConfigurationError("REGAPI_ENV=production needs REGAPI_SESSION_SECRET (it seals challenge sessions)")
+    if settings.production and not settings.allowed_hosts:
+        raise ConfigurationError(
+            "REGAPI_ENV=production needs REGAPI_ALLOWED_HOSTS: the host names clients reach the API by, "
+            "comma-separated (api.example.com); requests with any other Host header are refused"
+        )
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
@@ -80,6 +85,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         use_cases,
         graphiql=not settings.production,
         trusted_proxies=settings.trusted_proxies,
+        own_origin=own_origin,
     )
     reloader = PolicyReloader(settings.policy_dir, store, backend.binder, pools)
 
@@ -127,8 +133,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         routes=routes,
         lifespan=lifespan,
         middleware=[
+            Middleware(AllowedHosts, hosts=settings.host_names()),
             Middleware(BrowserOrigins, allowed=store.origin_allowed),
-            Middleware(RequestLimits, max_body_bytes=settings.max_body_bytes),
+            Middleware(RequestLimits, max_body_bytes=settings.max_body_bytes, body_timeout=settings.body_timeout),
         ],
     )
     log.info("regapi ready: %d tenants on %d pools (%s backend)", len(store), len(pools), settings.backend)

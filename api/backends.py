@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from api.clock import Clock
-from api.cognito.adapter import CognitoAdapter, HttpKeySource, create_client, describe_pool
+from api.cognito.adapter import CognitoAdapter, create_client, describe_pool
+from api.cognito.budget import CallBudget
+from api.cognito.keys import HttpKeySource
 from api.cognito.port import KeySource
 from api.pools import ConfiguredPools, EmbeddedPools, PoolBinder
 from api.settings import Settings
@@ -53,11 +55,13 @@ def embedded(*, clock: Clock | None = None) -> Backend:
 
 def aws(settings: Settings, *, env: Mapping[str, str] | None = None) -> Backend:
     """Cognito at `settings.cognito_endpoint` (AWS itself when unset). The client secrets come from `env`,
-    by default the process environment (`os.environ`, read each time a pool is bound)."""
-    client = create_client(settings.region, settings.cognito_endpoint)
+    by default the process environment (`os.environ`, read each time a pool is bound). Every Cognito
+    request, the key fetches too, shares one budget: `settings.cognito_timeout` and one set of slots."""
+    budget = CallBudget(settings.cognito_timeout)
+    client = create_client(settings.region, settings.cognito_endpoint, budget)
     return Backend(
         client,
-        CognitoAdapter(client),
+        CognitoAdapter(client, budget),
         ConfiguredPools(os.environ if env is None else env),
-        HttpKeySource(settings.region, settings.cognito_endpoint),
+        HttpKeySource(settings.region, settings.cognito_endpoint, budget=budget, issuer=settings.cognito_issuer),
     )

@@ -23,6 +23,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from api.cognito.pool_config import against_pool
+from api.observability.logging import configure as configure_logging
 from api.policy import PolicyError, PolicyLoadError, TenantPolicy, load_directory, load_policy
 from api.policy.checks import Problem
 from api.policy.loader import located, policy_files
@@ -33,8 +34,9 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn  # noqa: PLC0415 - only the server needs it
 
     from api.app import ConfigurationError, create_app  # noqa: PLC0415
+    from api.server import http_protocol  # noqa: PLC0415
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(logging.INFO)  # one escaped, capped line per record (api/observability/logging.py)
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
@@ -53,7 +55,15 @@ def _serve(args: argparse.Namespace) -> int:
     # Everything built so far (policies, schema, clients) lives as long as the process: keep it out of the
     # cyclic collector's scans, which would otherwise walk thousands of tenants' objects on every pass.
     gc.freeze()
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", access_log=False)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        log_config=None,  # uvicorn's own lines go to the root logger's handler, escaped like regapi's
+        access_log=False,
+        http=http_protocol(settings.header_timeout),
+    )
     return 0
 
 

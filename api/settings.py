@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
+import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,8 +18,100 @@ class SettingsError(ValueError):
     pass
 
 
+ENVIRONMENTS = ("development", "production")
+BACKENDS = ("embedded", "aws")
+_BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+# What a browser on the developer's machine sends as Host; production names its own (REGAPI_ALLOWED_HOSTS).
+DEVELOPMENT_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+# A host name, an IPv4 address, or a wildcard for the subdomains of a name (starlette's "*.example.com").
+_HOST = re.compile(r"(\*\.)?[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*")
+DEFAULT_HEADER_TIMEOUT = 10.0
+DEFAULT_BODY_TIMEOUT = 10.0
+MAX_CLIENT_TIMEOUT = 300.0
+
+
+def _raw(env: Mapping[str, str], name: str) -> str | None:
+    """A variable's value; None when it is unset or empty (`REGAPI_ENV= regapi serve` means the default)."""
+    raw = env.get(name, "").strip()
+    return raw or None
+
+
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
+    raw = _raw(env, name)
+    if raw is None:
+        return default
+    if raw.lower() not in allowed:
+        raise SettingsError(f"{name} must be {' or '.join(allowed)}, not {raw!r}")
+    return raw.lower()
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = _raw(env, name)
+    if raw is None:
+        return default
+    if raw.lower() not in _BOOLEANS:
+        raise SettingsError(f"{name} must be 1, true, yes or on (on), or 0, false, no or off (off), not {raw!r}")
+    return _BOOLEANS[raw.lower()]
+
+
+def _port(env: Mapping[str, str]) -> int:
+    raw = _raw(env, "REGAPI_PORT")
+    if raw is None:
+        return 8000
+    if not raw.isdigit() or int(raw) > 65535:
+        raise SettingsError(f"REGAPI_PORT must be a port number, 0 to 65535 (0: any free port), not {raw!r}")
+    return int(raw)
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = _raw(env, name)
+    if raw is None:
+        return default
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not 0 < seconds <= MAX_CLIENT_TIMEOUT:  # nan and the infinities fail too
+        raise SettingsError(
+            f"{name} must be a number of seconds above 0 and at most {MAX_CLIENT_TIMEOUT:g}, not {raw!r}"
+        )
+    return seconds
+
+
+def _networks(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    entries = tuple(p.strip() for p in env.get(name, "").split(",") if p.strip())
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise SettingsError(
+                f"{name}: {entry!r} is not an address or network (10.0.0.7, 10.0.0.0/8, fd00::/8)"
+            ) from None
+    return entries
+
+
+def _hosts(env: Mapping[str, str]) -> tuple[str, ...] | None:
+    name = "REGAPI_ALLOWED_HOSTS"
+    hosts = tuple(h.strip().lower() for h in env.get(name, "").split(",") if h.strip())
+    for host in hosts:
+        if host == "*":
+            raise SettingsError(f"{name}: '*' would accept any Host header, DNS rebinding included; name the hosts")
+        if host.startswith("[") and host.endswith("]"):
+            try:
+                ipaddress.IPv6Address(host[1:-1])
+                continue
+            except ValueError:
+                pass
+        if not _HOST.fullmatch(host):
+            raise SettingsError(
+                f"{name}: {host!r} is not a host name: give api.example.com, *.example.com, 203.0.113.7 or "
+                "[2001:db8::1], without scheme or port"
+            )
+    return hosts or None
+
+
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
+    raw = _raw(env, name)
     if raw is None:
         return default
     if not raw.isdigit() or int(raw) <= 0:
@@ -84,21 +179,36 @@ class Settings:
     redis_url: str | None = None
     # Proxies whose X-Forwarded-For is believed when finding the client's address.
     trusted_proxies: tuple[str, ...] = ()
+    # The names clients reach the API by, as the Host header gives them (REGAPI_ALLOWED_HOSTS); required
+    # in production. Unset in development: `DEVELOPMENT_HOSTS` and the address it listens on.
+    allowed_hosts: tuple[str, ...] | None = None
+    # Seconds a client has to send its request headers (REGAPI_HEADER_TIMEOUT), and its body
+    # (REGAPI_BODY_TIMEOUT); it gets 408 after.
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT
+    body_timeout: float = DEFAULT_BODY_TIMEOUT
+
+    def host_names(self) -> tuple[str, ...]:
+        """The Host names served: `allowed_hosts`, or in development the local ones."""
+        if self.allowed_hosts is not None:
+            return self.allowed_hosts
+        if self.production:
+            return ()
+        listening = self.host.strip("[]").lower()
+        try:
+            if ipaddress.ip_address(listening).is_unspecified:  # every address: the local names only
+                return DEVELOPMENT_HOSTS
+        except ValueError:
+            pass  # a name
+        return tuple(dict.fromkeys((*DEVELOPMENT_HOSTS, f"[{listening}]" if ":" in listening else listening)))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
-        backend = env.get("REGAPI_BACKEND", "embedded")
-        if backend not in ("embedded", "aws"):
-            raise SettingsError(f"REGAPI_BACKEND must be 'embedded' or 'aws', not {backend!r}")
-        try:
-            port = int(env.get("REGAPI_PORT", "8000"))
-        except ValueError:
-            raise SettingsError("REGAPI_PORT must be a port number") from None
+        backend = _choice(env, "REGAPI_BACKEND", BACKENDS, "embedded")
         secret = env.get("REGAPI_SESSION_SECRET")
         return cls(
             host=env.get("REGAPI_HOST", "127.0.0.1"),
-            port=port,
+            port=_port(env),
             policy_dir=Path(env.get("REGAPI_POLICY_DIR", "policies")),
             backend="aws" if backend == "aws" else "embedded",
             cognito_endpoint=env.get("REGAPI_COGNITO_ENDPOINT") or None,
@@ -109,9 +219,12 @@ class Settings:
             or env.get("AWS_DEFAULT_REGION")
             or "us-east-1",
             session_secret=secret.encode() if secret else None,
-            production=env.get("REGAPI_ENV", "development") == "production",
-            reload=env.get("REGAPI_RELOAD", "1") not in ("0", "false", "no"),
+            production=_choice(env, "REGAPI_ENV", ENVIRONMENTS, "development") == "production",
+            reload=_flag(env, "REGAPI_RELOAD", True),
             max_body_bytes=_positive_int(env, "REGAPI_MAX_BODY_BYTES", 64 * 1024),
             redis_url=env.get("REGAPI_REDIS_URL") or None,
-            trusted_proxies=tuple(p.strip() for p in env.get("REGAPI_TRUSTED_PROXIES", "").split(",") if p.strip()),
+            trusted_proxies=_networks(env, "REGAPI_TRUSTED_PROXIES"),
+            allowed_hosts=_hosts(env),
+            header_timeout=_seconds(env, "REGAPI_HEADER_TIMEOUT", DEFAULT_HEADER_TIMEOUT),
+            body_timeout=_seconds(env, "REGAPI_BODY_TIMEOUT", DEFAULT_BODY_TIMEOUT),
         )

@@ -24,10 +24,12 @@ import pytest
 
 from api.app import create_app
 from api.clock import ManualClock
+from api.observability.logging import LineFormatter
 from api.policy import load_directory
 from api.settings import Settings
 from tests.helpers import DEMO_POLICIES, TEST_POLICIES, TESTS, TRUSTED, keep_away_from_aws
 from tests.helpers.client import Api, InProcessCognito, StandaloneCognito
+from tests.helpers.leaks import LogScan
 from tests.helpers.recorder import AFTER_ALL_OTHERS, DESELECTED, PARTIAL_RUN, Run, partial_run_reasons
 from tests.helpers.server import LiveServer, provision_remote
 
@@ -88,7 +90,7 @@ def log_capture() -> Iterator[list[str]]:
             lines.append(self.format(record))
 
     handler = Collector(level=logging.DEBUG)
-    handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+    handler.setFormatter(LineFormatter("%(name)s %(levelname)s %(message)s"))  # production's, so tests read its lines
     root = logging.getLogger()
     previous = root.level
     root.addHandler(handler)
@@ -162,6 +164,9 @@ def api(request: pytest.FixtureRequest) -> Api:
     return value
 
 
+_LOG_SCAN = LogScan()
+
+
 @pytest.fixture(autouse=True)
 def no_secret_in_logs(request: pytest.FixtureRequest, log_capture: list[str]) -> Iterator[None]:
     """After each test that used the API: none of its passwords, codes or keys is in any log line."""
@@ -170,9 +175,8 @@ def no_secret_in_logs(request: pytest.FixtureRequest, log_capture: list[str]) ->
     if not used:
         return
     api: Api = request.getfixturevalue(used[0])
-    logged = "\n".join(log_capture)
-    leaked = [secret for secret in api.secrets if secret in logged]
-    assert not leaked, f"{len(leaked)} secret(s) reached the logs"
+    leaked = _LOG_SCAN.leaked(log_capture, api.secrets)
+    assert not leaked, f"{len(leaked)} secret(s) reached the logs, through {_LOG_SCAN.loggers(log_capture, leaked)}"
 
 
 @pytest.fixture(autouse=True)

@@ -22,6 +22,11 @@ def test_production_needs_a_session_secret() -> None:
         create_app(Settings(policy_dir=DEMO_POLICIES, production=True, backend="aws"))
 
 
+def test_production_needs_allowed_hosts() -> None:
+    with pytest.raises(ConfigurationError, match="REGAPI_ALLOWED_HOSTS"):
+        create_app(Settings(policy_dir=DEMO_POLICIES, production=True, backend="aws", session_secret=b"x" * 32))
+
+
 def test_health(embedded_api: Api, policy_dir: Path) -> None:
     tenants = len(list(policy_dir.glob("*.yaml")))
     assert tenants >= 9

@@ -47,9 +47,18 @@ SHARED_POLICY_CONSTANTS = frozenset({"api.policy.rules.PASSWORD_SYMBOLS", "api.p
 
 RULES = [
     Rule(
-        "api.policy imports only the standard library, pydantic, yaml and api.policy",
+        "api.policy imports only the standard library, pydantic, yaml, the username and e-mail libraries"
+        " (precis_i18n, email_validator, unicodedataplus) and api.policy",
         lambda module: within(module, "api.policy"),
-        lambda target: stdlib(target) or within(target, "pydantic", "yaml", "api.policy"),
+        lambda target: (
+            stdlib(target)
+            or within(target, "pydantic", "yaml", "precis_i18n", "email_validator", "unicodedataplus", "api.policy")
+        ),
+    ),
+    Rule(
+        "api.observability imports only the standard library and api.observability",
+        lambda module: within(module, "api.observability"),
+        lambda target: stdlib(target) or within(target, "api.observability"),
     ),
     Rule(
         "api.cognito.port imports only the standard library",

@@ -6,53 +6,73 @@ passed in, so the code that production runs is the code the tests run.
 
 from __future__ import annotations
 
-import base64
 import functools
-import hashlib
-import hmac
-import json
 import logging
-import secrets
-import string
-import time
-import urllib.request
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
-import anyio.to_thread
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    EndpointConnectionError,
+    HTTPClientError,
+    ParamValidationError,
+)
 
-from api.cognito.errors import translate
+from api.cognito.budget import DEFAULT_SECONDS, CallBudget
+from api.cognito.errors import THROTTLED, error_name, http_status, translate
 from api.cognito.port import (
     AuthResult,
     CodeDeliveryDetails,
     CreatedUser,
-    NewPasswordChallenge,
     PoolBinding,
     ProviderError,
     ProviderErrorCode,
     SignUpResult,
-    Tokens,
     UserRecord,
 )
+from api.cognito.shapes import (
+    attribute_list,
+    auth_result,
+    delivery,
+    secret_hash,
+    timestamp,
+    undisclosed_password,
+    unfinished,
+    user_record,
+)
+
+__all__ = ["DEFAULT_TIMEOUT", "CognitoAdapter", "create_client", "describe_pool", "secret_hash"]
 
 log = logging.getLogger("regapi.cognito")
 
-# Boto calls run in worker threads; the pool must allow as many connections as threads may call at once.
-MAX_CONNECTIONS = 40
+DEFAULT_TIMEOUT = DEFAULT_SECONDS
+# Calls that change nothing: tried again after any transient failure. A call that changes something is
+# tried again only when the failure shows Cognito did not act on it (throttled, or never connected): sent
+# twice, AdminCreateUser or SignUp would answer "exists" for the user the first attempt created, and
+# ConfirmSignUp "already confirmed" for the confirmation it made.
+READS = frozenset({"admin_get_user", "list_users", "describe_user_pool", "describe_user_pool_client"})
 
 
-def create_client(region: str, endpoint_url: str | None = None) -> Any:
-    """The process's one cognito-idp client: creating one costs tens of milliseconds, and it is thread-safe."""
+def create_client(region: str, endpoint_url: str | None = None, budget: CallBudget | None = None) -> Any:
+    """The process's one cognito-idp client: creating one costs tens of milliseconds, and it is thread-safe.
+
+    Its timeouts fit `budget`, and botocore never retries: the adapter does, within the budget and only
+    where trying again is safe (READS)."""
     # botocore logs whole request and response bodies at DEBUG: passwords, codes and tokens. Turning on
     # debug logging for regapi must never turn that on.
     for name in ("botocore", "boto3"):
         library_log = logging.getLogger(name)
         library_log.setLevel(max(library_log.getEffectiveLevel(), logging.INFO))
-    config = Config(max_pool_connections=MAX_CONNECTIONS, retries={"mode": "standard", "max_attempts": 3})
+    budget = budget or CallBudget(DEFAULT_TIMEOUT)
+    config = Config(
+        max_pool_connections=budget.concurrency,
+        connect_timeout=budget.connect_timeout,
+        read_timeout=budget.read_timeout,
+        retries={"mode": "standard", "total_max_attempts": 1},
+    )
     return boto3.client("cognito-idp", region_name=region, endpoint_url=endpoint_url, config=config)
 
 
@@ -68,62 +88,52 @@ def describe_pool(client: Any, pool_id: str, client_id: str) -> tuple[dict[str, 
     return pool, app
 
 
-def _undisclosed_password() -> str:
-    """A throw-away password no one learns, meeting any Cognito password policy (256 characters at most)."""
-    alphabet = string.ascii_letters + string.digits
-    return "Aa1!" + "".join(secrets.choice(alphabet) for _ in range(60))
-
-
-def secret_hash(secret: str, username: str, client_id: str) -> str:
-    digest = hmac.new(secret.encode(), (username + client_id).encode(), hashlib.sha256).digest()
-    return base64.b64encode(digest).decode()
-
-
-def _attribute_list(attributes: Mapping[str, str]) -> list[dict[str, str]]:
-    return [{"Name": name, "Value": value} for name, value in attributes.items()]
-
-
-def _timestamp(value: object) -> datetime:
-    return value if isinstance(value, datetime) else datetime.now(UTC)
-
-
-def _user_record(user: Mapping[str, Any], attributes_key: str) -> UserRecord:
-    return UserRecord(
-        username=user["Username"],
-        status=user.get("UserStatus", ""),
-        attributes={a["Name"]: a["Value"] for a in user.get(attributes_key, [])},
-        created_at=_timestamp(user.get("UserCreateDate")),
-        modified_at=_timestamp(user.get("UserLastModifiedDate")),
-        enabled=bool(user.get("Enabled", True)),
-    )
-
-
-def _delivery(details: Mapping[str, str] | None) -> CodeDeliveryDetails | None:
-    if not details:
-        return None
-    return CodeDeliveryDetails(
-        medium=details.get("DeliveryMedium", "EMAIL"),
-        destination=details.get("Destination", ""),
-    )
+def _retryable(exc: Exception, *, reads: bool) -> bool:
+    if isinstance(exc, ParamValidationError):
+        return False
+    if isinstance(exc, EndpointConnectionError):  # no connection (refused, or connecting timed out): nothing sent
+        return True
+    if isinstance(exc, ClientError):
+        return error_name(exc) in THROTTLED or (reads and http_status(exc) >= 500)
+    return reads and isinstance(exc, HTTPClientError)  # a read timed out or the connection dropped
 
 
 class CognitoAdapter:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, budget: CallBudget | None = None) -> None:
         self._client = client
+        self._budget = budget or CallBudget(DEFAULT_TIMEOUT)
 
-    async def _call(self, operation: str, **params: Any) -> dict[str, Any]:
-        method = getattr(self._client, operation)
+    async def _call(self, pool: PoolBinding, operation: str, **params: Any) -> dict[str, Any]:
+        """One Cognito request within the budget; every way it can fail leaves as a ProviderError."""
+        call = functools.partial(getattr(self._client, operation), **params)
+        reads = operation in READS
         try:
             # boto3 blocks; off the event loop, unrelated requests keep flowing while Cognito answers.
-            result: dict[str, Any] = await anyio.to_thread.run_sync(functools.partial(method, **params))
+            result: dict[str, Any] = await self._budget.run(call, lambda exc: _retryable(exc, reads=reads))
         except ClientError as exc:
             error = translate(exc)
-            log.info("cognito %s refused: %s", operation, error.code.value)
+            name = error_name(exc)
+            if name == "ResourceNotFoundException":
+                # The policy names a pool or app client that is not there: the operator's to fix.
+                log.error(
+                    "cognito %s: the endpoint has no pool %s (user_pool_id %s, client_id %s): check the policy's ids",
+                    operation,
+                    pool.name,
+                    pool.user_pool_id,
+                    pool.client_id,
+                )
+            elif error.code is ProviderErrorCode.UNAVAILABLE:
+                log.warning("cognito %s failed: %s (HTTP %s)", operation, name or "-", http_status(exc))
+            else:
+                log.info("cognito %s refused: %s", operation, error.code.value)
             raise error from None
         except ParamValidationError:
             # botocore refused the input before sending it (an empty code, say): the caller's input.
             raise ProviderError(ProviderErrorCode.INVALID_PARAMETER) from None
-        except BotoCoreError as exc:
+        except TimeoutError:
+            log.warning("cognito %s: no answer within %g s", operation, self._budget.seconds)
+            raise ProviderError(ProviderErrorCode.UNAVAILABLE) from None
+        except (BotoCoreError, OSError) as exc:
             log.warning("cognito %s unreachable: %s", operation, type(exc).__name__)
             raise ProviderError(ProviderErrorCode.UNAVAILABLE) from None
         return result
@@ -144,28 +154,30 @@ class CognitoAdapter:
         params: dict[str, Any] = {
             "UserPoolId": pool.user_pool_id,
             "Username": username,
-            "UserAttributes": _attribute_list(attributes),
+            "UserAttributes": attribute_list(attributes),
         }
         if "email" in attributes:
             params["DesiredDeliveryMediums"] = ["EMAIL"]
-        user = (await self._call("admin_create_user", **params))["User"]
-        return CreatedUser(user["Username"], user["UserStatus"], _timestamp(user.get("UserCreateDate")))
+        user = (await self._call(pool, "admin_create_user", **params))["User"]
+        return CreatedUser(user["Username"], user["UserStatus"], timestamp(user.get("UserCreateDate")))
 
     async def sign_up(
         self, pool: PoolBinding, username: str, password: str, attributes: Mapping[str, str]
     ) -> SignUpResult:
         result = await self._call(
+            pool,
             "sign_up",
             ClientId=pool.client_id,
             Username=username,
             Password=password,
-            UserAttributes=_attribute_list(attributes),
+            UserAttributes=attribute_list(attributes),
             **self._public_secret(pool, username),
         )
         return SignUpResult(user_confirmed=bool(result.get("UserConfirmed")))
 
     async def confirm_sign_up(self, pool: PoolBinding, username: str, code: str) -> None:
         await self._call(
+            pool,
             "confirm_sign_up",
             ClientId=pool.client_id,
             Username=username,
@@ -175,28 +187,29 @@ class CognitoAdapter:
 
     async def resend_confirmation_code(self, pool: PoolBinding, username: str) -> CodeDeliveryDetails | None:
         result = await self._call(
+            pool,
             "resend_confirmation_code",
             ClientId=pool.client_id,
             Username=username,
             **self._public_secret(pool, username),
         )
-        return _delivery(result.get("CodeDeliveryDetails"))
+        return delivery(result.get("CodeDeliveryDetails"))
 
     async def admin_get_user(self, pool: PoolBinding, username: str) -> UserRecord | None:
         try:
-            user = await self._call("admin_get_user", UserPoolId=pool.user_pool_id, Username=username)
+            user = await self._call(pool, "admin_get_user", UserPoolId=pool.user_pool_id, Username=username)
         except ProviderError as error:
             if error.code is ProviderErrorCode.USER_NOT_FOUND:
                 return None
             raise
-        return _user_record(user, "UserAttributes")
+        return user_record(user, "UserAttributes")
 
     async def list_users(self, pool: PoolBinding) -> list[UserRecord]:
         users: list[UserRecord] = []
         params: dict[str, Any] = {"UserPoolId": pool.user_pool_id, "Limit": 60}
         while True:
-            page = await self._call("list_users", **params)
-            users += [_user_record(user, "Attributes") for user in page.get("Users", [])]
+            page = await self._call(pool, "list_users", **params)
+            users += [user_record(user, "Attributes") for user in page.get("Users", [])]
             if not page.get("PaginationToken"):
                 return users
             params["PaginationToken"] = page["PaginationToken"]
@@ -207,62 +220,77 @@ class CognitoAdapter:
         # Cognito's SignUp always sends a code the user could confirm with; the admin calls do not. The
         # user's own password is set only once the account is disabled: until then the temporary password
         # is a random one nobody is told, so no step leaves an account its owner could use.
-        await self._call(
-            "admin_create_user",
-            UserPoolId=pool.user_pool_id,
-            Username=username,
-            TemporaryPassword=_undisclosed_password(),
-            MessageAction="SUPPRESS",
-            UserAttributes=_attribute_list(attributes),
-        )
         try:
-            await self._call("admin_disable_user", UserPoolId=pool.user_pool_id, Username=username)
             await self._call(
+                pool,
+                "admin_create_user",
+                UserPoolId=pool.user_pool_id,
+                Username=username,
+                TemporaryPassword=undisclosed_password(),
+                MessageAction="SUPPRESS",
+                UserAttributes=attribute_list(attributes),
+            )
+        except ProviderError as error:
+            # The same sign-up sent again after its answer was lost finds the user its first try left
+            # half made: finish that one rather than answer "exists" and leave it stuck.
+            if error.code is not ProviderErrorCode.USERNAME_EXISTS or not unfinished(
+                await self.admin_get_user(pool, username), attributes
+            ):
+                raise
+        try:
+            await self._call(pool, "admin_disable_user", UserPoolId=pool.user_pool_id, Username=username)
+            await self._call(
+                pool,
                 "admin_set_user_password",
                 UserPoolId=pool.user_pool_id,
                 Username=username,
                 Password=password,
                 Permanent=True,
             )
-        except ProviderError:
-            # Half a sign-up helps nobody: remove it, so the same request can simply be sent again.
-            await self._call("admin_delete_user", UserPoolId=pool.user_pool_id, Username=username)
+        except ProviderError as error:
+            if error.code is not ProviderErrorCode.UNAVAILABLE:
+                # Refused (the pool's password rules, say): remove the half, so the request can be sent
+                # again as it is or changed. Unreachable: the same request sent again finishes it.
+                await self._call(pool, "admin_delete_user", UserPoolId=pool.user_pool_id, Username=username)
             raise
 
     async def enable_user(self, pool: PoolBinding, username: str, attributes: Mapping[str, str]) -> None:
         if attributes:
             await self._call(
+                pool,
                 "admin_update_user_attributes",
                 UserPoolId=pool.user_pool_id,
                 Username=username,
-                UserAttributes=_attribute_list(attributes),
+                UserAttributes=attribute_list(attributes),
             )
-        await self._call("admin_enable_user", UserPoolId=pool.user_pool_id, Username=username)
+        await self._call(pool, "admin_enable_user", UserPoolId=pool.user_pool_id, Username=username)
 
     async def delete_user(self, pool: PoolBinding, username: str) -> None:
-        await self._call("admin_delete_user", UserPoolId=pool.user_pool_id, Username=username)
+        await self._call(pool, "admin_delete_user", UserPoolId=pool.user_pool_id, Username=username)
 
     async def resend_invitation(self, pool: PoolBinding, username: str) -> CreatedUser:
         user = (
             await self._call(
+                pool,
                 "admin_create_user",
                 UserPoolId=pool.user_pool_id,
                 Username=username,
                 MessageAction="RESEND",
             )
         )["User"]
-        record = _user_record(user, "Attributes")
+        record = user_record(user, "Attributes")
         # The new temporary password's validity runs from now, which Cognito records as the modification.
         return CreatedUser(record.username, record.status, record.modified_at)
 
     async def initiate_auth(self, pool: PoolBinding, username: str, password: str) -> AuthResult:
         result = await self._call(
+            pool,
             "initiate_auth",
             ClientId=pool.client_id,
             AuthFlow="USER_PASSWORD_AUTH",
             AuthParameters={"USERNAME": username, "PASSWORD": password, **self._secret(pool, username)},
         )
-        return self._auth_result(result)
+        return auth_result(result)
 
     async def respond_to_new_password_challenge(
         self,
@@ -275,64 +303,11 @@ class CognitoAdapter:
         responses = {"USERNAME": username, "NEW_PASSWORD": new_password, **self._secret(pool, username)}
         responses.update({f"userAttributes.{name}": value for name, value in attributes})
         result = await self._call(
+            pool,
             "respond_to_auth_challenge",
             ClientId=pool.client_id,
             ChallengeName="NEW_PASSWORD_REQUIRED",
             Session=session,
             ChallengeResponses=responses,
         )
-        return self._auth_result(result)
-
-    @staticmethod
-    def _auth_result(result: Mapping[str, Any]) -> AuthResult:
-        if "AuthenticationResult" in result:
-            auth = result["AuthenticationResult"]
-            return Tokens(
-                id_token=auth["IdToken"],
-                access_token=auth["AccessToken"],
-                refresh_token=auth.get("RefreshToken"),
-                expires_in=int(auth.get("ExpiresIn", 3600)),
-                token_type=auth.get("TokenType", "Bearer"),
-            )
-        challenge = result.get("ChallengeName")
-        if challenge == "NEW_PASSWORD_REQUIRED":
-            params = result.get("ChallengeParameters", {})
-            required = json.loads(params.get("requiredAttributes") or "[]")
-            return NewPasswordChallenge(
-                session=result["Session"],
-                required_attributes=tuple(name.removeprefix("userAttributes.") for name in required),
-                user_attributes=json.loads(params.get("userAttributes") or "{}"),
-            )
-        # MFA and custom challenges are not part of regapi's flows yet: refuse loudly, never pass them on.
-        log.error("cognito answered with an unsupported challenge: %s", challenge)
-        raise ProviderError(ProviderErrorCode.UNEXPECTED)
-
-
-class HttpKeySource:
-    """A pool's signing keys fetched from its JWKS URL and cached; fetched again when a token names a key
-    the cache does not hold (Cognito rotates keys)."""
-
-    def __init__(self, region: str, endpoint_url: str | None = None) -> None:
-        self._region = region
-        self._base = endpoint_url.rstrip("/") if endpoint_url else f"https://cognito-idp.{region}.amazonaws.com"
-        self._cache: dict[str, Mapping[str, Any]] = {}
-        self._fetched: dict[str, float] = {}
-
-    def issuer(self, pool: PoolBinding) -> str:
-        return f"https://cognito-idp.{self._region}.amazonaws.com/{pool.user_pool_id}"
-
-    async def jwks(self, pool: PoolBinding, *, refresh: bool = False) -> Mapping[str, Any]:
-        pool_id = pool.user_pool_id
-        # A refresh at most once a minute per pool: tokens naming unknown keys cannot flood the endpoint.
-        stale = refresh and time.monotonic() - self._fetched.get(pool_id, 0.0) > 60
-        if stale or pool_id not in self._cache:
-            url = f"{self._base}/{pool_id}/.well-known/jwks.json"
-            self._cache[pool_id] = await anyio.to_thread.run_sync(_fetch_json, url)
-            self._fetched[pool_id] = time.monotonic()
-        return self._cache[pool_id]
-
-
-def _fetch_json(url: str) -> Mapping[str, Any]:
-    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - an https or configured endpoint URL
-        data: Mapping[str, Any] = json.load(response)
-        return data
+        return auth_result(result)

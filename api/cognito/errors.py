@@ -12,6 +12,11 @@ from typing import Any, Protocol
 
 from api.cognito.port import ProviderError, ProviderErrorCode
 
+# Refusals of the request rate: Cognito did nothing with the request, so it may be sent again at once.
+THROTTLED = frozenset(
+    {"ThrottlingException", "Throttling", "ThrottledException", "TooManyRequestsException", "RequestLimitExceeded"}
+)
+
 # Cognito's exception name -> the API's code.
 ERRORS: Mapping[str, ProviderErrorCode] = {
     "NotAuthorizedException": ProviderErrorCode.NOT_AUTHORIZED,
@@ -30,7 +35,13 @@ ERRORS: Mapping[str, ProviderErrorCode] = {
     "PasswordResetRequiredException": ProviderErrorCode.PASSWORD_RESET_REQUIRED,
     "CodeDeliveryFailureException": ProviderErrorCode.UNAVAILABLE,
     "InternalErrorException": ProviderErrorCode.UNAVAILABLE,
+    "InternalFailure": ProviderErrorCode.UNAVAILABLE,
     "ServiceUnavailable": ProviderErrorCode.UNAVAILABLE,
+    "ServiceUnavailableException": ProviderErrorCode.UNAVAILABLE,
+    **dict.fromkeys(THROTTLED, ProviderErrorCode.UNAVAILABLE),
+    # The policy names a pool or app client the endpoint does not have: nothing the caller can change, and
+    # nothing to tell them beyond "not now" (the adapter logs it as the operator's error).
+    "ResourceNotFoundException": ProviderErrorCode.UNAVAILABLE,
 }
 # Cognito reuses NotAuthorized/InvalidParameter for several cases that only its message tells apart.
 MESSAGE_RULES: Sequence[tuple[str, str, ProviderErrorCode]] = (
@@ -54,10 +65,28 @@ class ServiceError(Protocol):
     def response(self) -> Mapping[str, Any]: ...
 
 
-def translate(error: ServiceError) -> ProviderError:
+def error_name(error: ServiceError) -> str:
     name = error.response.get("Error", {}).get("Code", "")
+    return name if isinstance(name, str) else ""
+
+
+def http_status(error: ServiceError) -> int:
+    """The HTTP status of the answer (0 when botocore did not record one)."""
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    return status if isinstance(status, int) else 0
+
+
+def translate(error: ServiceError) -> ProviderError:
+    name = error_name(error)
     message = error.response.get("Error", {}).get("Message", "")
     for rule_name, fragment, code in MESSAGE_RULES:
         if name == rule_name and fragment in message:
             return ProviderError(code)
-    return ProviderError(ERRORS.get(name, ProviderErrorCode.UNEXPECTED))
+    if name in ERRORS:
+        return ProviderError(ERRORS[name])
+    # A name no rule knows, on an answer that says the service failed or is overloaded (a load balancer's
+    # 502 or 503 page, say, which botocore names by its status): unavailable, not the caller's fault.
+    status = http_status(error)
+    if status >= 500 or status == 429:
+        return ProviderError(ProviderErrorCode.UNAVAILABLE)
+    return ProviderError(ProviderErrorCode.UNEXPECTED)

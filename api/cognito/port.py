@@ -143,7 +143,8 @@ class IdentityProvider(Protocol):
         self, pool: PoolBinding, username: str, password: str, attributes: Mapping[str, str]
     ) -> None:
         """A user with their own password who cannot sign in yet, and to whom nothing is sent: a sign-up
-        awaiting approval. Raises USERNAME_EXISTS like SignUp."""
+        awaiting approval. Raises USERNAME_EXISTS like SignUp. Sent again after an answer was lost, with
+        the same attributes, it finishes the user its first try left half made."""
         ...
 
     async def enable_user(self, pool: PoolBinding, username: str, attributes: Mapping[str, str]) -> None:
@@ -174,7 +175,7 @@ class KeySource(Protocol):
     async def jwks(self, pool: PoolBinding, *, refresh: bool = False) -> Mapping[str, Any]: ...
 
     def issuer(self, pool: PoolBinding) -> str:
-        """The `iss` claim of the pool's tokens."""
+        """The `iss` claim of the pool's tokens (where the endpoint is asked, known once `jwks` answered)."""
         ...
 
 

@@ -70,6 +70,8 @@ def _annotate(change: Change, old: Policy, new: Policy) -> Change:
         note = "applies to passwords set from now on; existing passwords stay valid"
     elif path.endswith(".required") and path.startswith("attributes."):
         note = "users created before may lack it and are not asked again; --against-pool lists the confirmed ones"
+    elif path.endswith(".multiline") and path.startswith("attributes.") and not change.after:
+        note = "line breaks are refused in values sent from now on; stored values keep theirs"
     elif path.startswith("email_domains"):
         note = "applies to registrations from now on; existing users keep their addresses"
     elif path.startswith("attributes.") and change.after is None:

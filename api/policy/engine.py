@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
+from api.policy.addresses import is_email
+from api.policy.characters import forbidden_characters
 from api.policy.decision import Decision, Violation, ViolationCode
 from api.policy.model import RESERVED_ATTRIBUTES, Operation, TenantPolicy
-from api.policy.rules import check_password, check_value, domain_allowed, is_email
-from api.policy.username import MAX_USERNAME_LENGTH, is_valid_username, normalize_username
+from api.policy.rules import check_password, check_value, domain_allowed
+from api.policy.username import normalize_username, username_problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,14 @@ def _violations(tenant_policy: TenantPolicy, request: PolicyRequest) -> Iterable
 
     sent: dict[str, str] = {}
     for name, value in request.attributes:
+        if forbidden_characters(name):
+            yield Violation(
+                ViolationCode.INVALID_CHARACTER,
+                "attributes",
+                name,
+                "Attribute names cannot contain control characters or invisible formatting characters.",
+            )
+            continue
         if name in sent:
             yield Violation(ViolationCode.DUPLICATE_ATTRIBUTE, "attributes", name, f"{name} is sent twice.")
             continue
@@ -77,7 +87,8 @@ def _violations(tenant_policy: TenantPolicy, request: PolicyRequest) -> Iterable
         required = [name for name in required if name != "email"]  # the username, left out, provides it
     required += sorted(request.pool_required.difference(required))
     for name in required:
-        if not effective.get(name) and name not in request.existing_attributes:
+        # A value of spaces only is as absent as no value: it names nobody and reaches nobody.
+        if not effective.get(name, "").strip() and name not in request.existing_attributes:
             yield Violation(ViolationCode.REQUIRED_ATTRIBUTE_MISSING, "attributes", name, f"{name} is required.")
 
     email = effective.get("email")
@@ -100,18 +111,12 @@ def _violations(tenant_policy: TenantPolicy, request: PolicyRequest) -> Iterable
 
 
 def _check_username(tenant_policy: TenantPolicy, username: str) -> Iterable[Violation]:
-    if not is_valid_username(username):
-        yield Violation(
-            ViolationCode.USERNAME_INVALID,
-            "username",
-            None,
-            f"Use 1 to {MAX_USERNAME_LENGTH} letters, digits or punctuation, without spaces.",
-        )
+    """The rules for a new account's name (README.md, "Usernames"); e-mail tenants get the e-mail messages."""
+    problem = username_problem(tenant_policy.policy, username)
+    if problem is not None:
+        yield Violation(ViolationCode.USERNAME_INVALID, "username", None, problem)
         return
     if tenant_policy.policy.username.kind != "email":
-        return
-    if not is_email(username):
-        yield Violation(ViolationCode.USERNAME_INVALID, "username", None, "Enter a valid e-mail address.")
         return
     # The address is the username, so the email attribute's own rules apply to it.
     spec = tenant_policy.attributes.get("email")

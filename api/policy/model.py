@@ -143,6 +143,8 @@ class AttributeRule(_Section):
     """Minimum length of the value."""
     max_length: Annotated[StrictInt, Field(ge=1, le=MAX_ATTRIBUTE_LENGTH)] | None = None
     """Maximum length of the value (Cognito's cap, 2048, applies anyway)."""
+    multiline: StrictBool = False
+    """true: the value may contain line breaks (LF, CRLF), as a postal address does; other controls stay refused."""
 
     @field_validator("pattern")
     @classmethod

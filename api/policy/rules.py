@@ -6,15 +6,14 @@ import re
 from collections.abc import Iterator
 from datetime import date
 
+from api.policy.addresses import is_email
+from api.policy.characters import forbidden_characters
 from api.policy.decision import Violation, ViolationCode
 from api.policy.model import MAX_ATTRIBUTE_LENGTH, AttributeSpec, EmailDomains, PasswordConfig
 
-# Deliberately simple: one @, no spaces, a dot in the domain. Real validation is the code sent to it.
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s.][^@\s]*\.[^@\s.]+$")
 PHONE_NUMBER = re.compile(r"^\+[1-9][0-9]{4,14}$")  # E.164, as Cognito requires
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
 INTEGER = re.compile(r"^-?[0-9]+$")
-MAX_EMAIL_LENGTH = 254
 # The characters Cognito counts as symbols in a password policy.
 PASSWORD_SYMBOLS = frozenset("^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ")
 MAX_PASSWORD_LENGTH = 256
@@ -28,10 +27,6 @@ _FORMAT_HINT = {
     "date": "a date as YYYY-MM-DD",
     "integer": "a whole number",
 }
-
-
-def is_email(value: str) -> bool:
-    return len(value) <= MAX_EMAIL_LENGTH and EMAIL.match(value) is not None
 
 
 def _matches_format(fmt: str, value: str) -> bool:
@@ -48,8 +43,16 @@ def _matches_format(fmt: str, value: str) -> bool:
 
 
 def check_value(spec: AttributeSpec, value: str) -> Iterator[Violation]:
-    """Format, pattern, enum and length of one attribute value."""
+    """Characters, format, pattern, enum and length of one attribute value."""
     name, rule = spec.name, spec.rule
+    if forbidden_characters(value, line_breaks=rule.multiline):
+        what = "" if rule.multiline else "line breaks, "
+        yield Violation(
+            ViolationCode.INVALID_CHARACTER,
+            "attributes",
+            name,
+            f"{name} cannot contain {what}control characters or invisible formatting characters.",
+        )
     # Without a max_length of its own, Cognito's cap on string attributes still applies.
     limit = rule.max_length if rule.max_length is not None else MAX_ATTRIBUTE_LENGTH
     if len(value) > limit:
@@ -96,6 +99,10 @@ def check_password(rules: PasswordConfig, password: str, field: str) -> Iterator
         yield Violation(ViolationCode.PASSWORD_TOO_LONG, field, None, f"Use at most {MAX_PASSWORD_LENGTH} characters.")
     if password != password.strip():
         yield Violation(ViolationCode.PASSWORD_INVALID_CHARACTER, field, None, "Do not start or end with a space.")
+    if forbidden_characters(password):
+        yield Violation(
+            ViolationCode.PASSWORD_INVALID_CHARACTER, field, None, "Use no control or invisible formatting characters."
+        )
     required = rules.require
     # Case changes and regular expressions run in C; a generator per character class would not.
     if "lowercase" in required and password.upper() == password:

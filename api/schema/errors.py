@@ -26,10 +26,14 @@ _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
 
 class PublicError(GraphQLError):
-    """A deliberate top-level error with a stable code in `extensions.code`; never masked."""
+    """A deliberate top-level error with a stable code in `extensions.code` (and, when waiting helps,
+    `extensions.retryAfterSeconds`); never masked."""
 
-    def __init__(self, message: str, code: str) -> None:
-        super().__init__(message, extensions={"code": code})
+    def __init__(self, message: str, code: str, *, retry_after_seconds: int | None = None) -> None:
+        extensions: dict[str, object] = {"code": code}
+        if retry_after_seconds is not None:
+            extensions["retryAfterSeconds"] = retry_after_seconds
+        super().__init__(message, extensions=extensions)
 
 
 def is_unexpected(error: GraphQLError) -> bool:
@@ -71,18 +75,26 @@ class SafeErrors(MaskErrors):
 
 
 def log_errors(errors: list[GraphQLError]) -> None:
-    """Replaces strawberry's logging, which prints the query source and the error's full text."""
-    for error in errors:
-        original = error.original_error
-        if original is not None and not isinstance(original, GraphQLError):
-            # The exception's type and where it happened; its text may hold input, so it stays out.
-            log.error(
-                "unexpected error in %s: %s",
-                ".".join(str(p) for p in error.path or []) or "-",
-                type(original).__name__,
-                exc_info=(type(original), original, original.__traceback__)
-                if log.isEnabledFor(logging.DEBUG)
-                else None,
-            )
-        else:
-            log.info("graphql error: %s", redact(error.message))
+    """Replaces strawberry's logging, which prints the query source and the error's full text.
+
+    One line per request and kind, however many errors it had (a document of a hundred unknown fields
+    has a hundred): the first error, and how many more there were.
+    """
+    unexpected = [error for error in errors if is_unexpected(error)]
+    expected = [error for error in errors if not is_unexpected(error)]
+    original = unexpected[0].original_error if unexpected else None
+    if original is not None:
+        # The exception's type and where it happened; its text may hold input, so it stays out.
+        log.error(
+            "unexpected error in %s: %s%s",
+            ".".join(str(p) for p in unexpected[0].path or []) or "-",
+            type(original).__name__,
+            _more(unexpected),
+            exc_info=(type(original), original, original.__traceback__) if log.isEnabledFor(logging.DEBUG) else None,
+        )
+    if expected:
+        log.info("graphql error: %s%s", redact(expected[0].message), _more(expected))
+
+
+def _more(errors: list[GraphQLError]) -> str:
+    return f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""

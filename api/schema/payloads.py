@@ -77,7 +77,8 @@ async def value(call: Awaitable[_T]) -> _T:
 
 
 def public_error(outcome: Failure | Denied) -> PublicError:
-    return PublicError(outcome.message, outcome.code.value)
+    wait = outcome.retry_after_seconds if isinstance(outcome, Failure) else None
+    return PublicError(outcome.message, outcome.code.value, retry_after_seconds=wait)
 
 
 def refusal(outcome: Denied | Failure) -> Refusal:

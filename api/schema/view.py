@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 from typing import Any
 
 from starlette.requests import Request
@@ -37,17 +37,30 @@ def client_address(peer: str | None, forwarded_for: str | None, trusted: Sequenc
     return address
 
 
+OwnOrigin = Callable[[MutableMapping[str, Any]], str | None]
+
+
 class GraphQLView(GraphQL[Context, None]):
+    """`own_origin` gives the API's own origin for a request's scope, or None: requests from there
+    (GraphiQL) are not held to a tenant's CORS rule. Without it, no origin is the API's own."""
+
     def __init__(
-        self, schema: Any, use_cases: UseCases, *, graphiql: bool, trusted_proxies: Sequence[str] = ()
+        self,
+        schema: Any,
+        use_cases: UseCases,
+        *,
+        graphiql: bool,
+        trusted_proxies: Sequence[str] = (),
+        own_origin: OwnOrigin | None = None,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql" if graphiql else None, allow_queries_via_get=False)
         self._use_cases = use_cases
         self._trusted = tuple(trusted_proxies)
+        self._own_origin = own_origin
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         origin = request.headers.get("origin")
-        if origin is not None and origin == f"{request.url.scheme}://{request.headers.get('host', '')}":
+        if origin is not None and self._own_origin is not None and origin == self._own_origin(request.scope):
             origin = None  # the API's own pages (GraphiQL)
         peer = request.client.host if request.client else None
         address = client_address(peer, request.headers.get("x-forwarded-for"), self._trusted)

@@ -5,7 +5,9 @@
 - `documents`: the GraphQL documents, written as a frontend would write them;
 - `flows`: the steps of the flows (sign up, confirm, resend, sign in, answer the challenge);
 - `recorder`: the codes the API returned during the run, and whether the run was a whole one;
-- `conformance`: the pools and calls of the Cognito conformance suite (tests/cognito/conformance).
+- `conformance`: the pools and calls of the Cognito conformance suite (tests/cognito/conformance);
+- `raw_http`: HTTP written by hand on a socket (bytes no library sends, bodies cut short, slow clients);
+- `logs`: the lines above INFO logged while a block runs, uvicorn's included.
 
 Fixtures and hooks live in the conftest.py files, which import from here.
 """

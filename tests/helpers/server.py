@@ -14,17 +14,21 @@ from starlette.applications import Starlette
 from api.cognito.adapter import create_client
 from api.cognito.pool_config import client_parameters, pool_parameters
 from api.policy import TenantPolicy, load_directory
+from api.server import http_protocol
 
 
 class LiveServer:
-    """uvicorn in a thread, on a socket bound before start so the port is known and never raced."""
+    """uvicorn in a thread, on a socket bound before start so the port is known and never raced; with the
+    protocol `regapi serve` runs (api.server), so the header limits hold here too."""
 
-    def __init__(self, app: Starlette) -> None:
+    def __init__(self, app: Starlette, *, header_timeout: float = 10.0) -> None:
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
-        config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
+        config = uvicorn.Config(
+            app, log_level="warning", lifespan="on", access_log=False, http=http_protocol(header_timeout)
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True)
 

@@ -72,6 +72,17 @@ def test_diff_lists_rules_added_removed_and_changed(tmp_path: Path) -> None:
     assert "registration.self_signup: True -> False" in text
 
 
+def test_diff_says_what_closing_a_multiline_attribute_does(tmp_path: Path) -> None:
+    text = (DEMO_POLICIES / "shop.yaml").read_text(encoding="utf-8")
+    old, new = tmp_path / "old" / "shop.yaml", tmp_path / "new" / "shop.yaml"
+    for path, rule in ((old, "true"), (new, "false")):
+        path.parent.mkdir()
+        path.write_text(changed(text, ("    max_length: 100", f"    max_length: 100\n    multiline: {rule}")), "utf-8")
+    (change,) = diff(old, new)["changes"]
+    assert (change["path"], change["before"], change["after"]) == ("attributes.name.multiline", True, False)
+    assert "line breaks are refused" in change["note"]
+
+
 def test_against_the_pool_it_lists_the_users_a_change_affects(standalone_cognito: str, tmp_path: Path) -> None:
     cognito = create_client("us-east-1", standalone_cognito)
     before = load_policy(DEMO_POLICIES / "shop.yaml").policy

@@ -227,6 +227,7 @@ CASES = [
     ),
     Case(ViolationCode.TOO_LONG, "lab", sign_up("alice", LAB_EMAIL, ("name", "A" * 21)), "attributes", "name"),
     Case(ViolationCode.TOO_SHORT, "lab", sign_up("alice", LAB_EMAIL, ("name", "A")), "attributes", "name"),
+    Case(ViolationCode.INVALID_CHARACTER, "lab", sign_up("alice", LAB_EMAIL, ("name", "A\x1bi")), "attributes", "name"),
     Case(
         ViolationCode.EMAIL_DOMAIN_NOT_ALLOWED,
         "lab",

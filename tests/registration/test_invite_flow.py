@@ -172,3 +172,20 @@ def test_unknown_tenant(api: Api) -> None:
     )
     signed = sign_in(api, "x", "whatever-password", tenant="nope")
     assert signed["code"] == "TENANT_NOT_FOUND"
+
+
+def test_invitations_and_first_sign_in_refuse_look_alikes_and_control_characters(api: Api, unique: str) -> None:
+    """Issue 9, findings 6 and 7, on the admin path: the same rules as a sign-up."""
+    assert invite(api, f"vic-{unique}")["__typename"] == "InviteUserSuccess"
+    for username in (f"v\u0456c-{unique}", f"v\u0131c-{unique}", f"vi\u0307c-{unique}"):
+        result = invite(api, username, email=f"vic-{unique}@acme.example", custom_employee_id="E123456")
+        assert codes(result) == {("USERNAME_INVALID", None)}, repr(username)
+    username = f"eve-{unique}"
+    forged = invite(api, username, email=f"{username}@acme.example", custom_employee_id="E123456\n")
+    assert codes(forged) == {("INVALID_CHARACTER", "custom:employee_id"), ("PATTERN_MISMATCH", "custom:employee_id")}
+    result = challenge(api, username)
+    denied = respond(api, username, result["session"], name="Eve\nEvil")
+    assert codes(denied) == {("INVALID_CHARACTER", "name")}
+    blank = respond(api, username, result["session"], name="  ")
+    assert codes(blank) == {("REQUIRED_ATTRIBUTE_MISSING", "name")}
+    assert respond(api, username, result["session"], name="Eve")["__typename"] == "SignInSuccess"

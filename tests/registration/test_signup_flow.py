@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextlib
 from datetime import timedelta
+from typing import Any
 
 import boto3
 
 from tests.helpers.client import Api
 from tests.helpers.documents import REGISTRATION_FORM, SIGN_UP, codes
-from tests.helpers.flows import confirm, resend, sign_in, sign_up, wrong
+from tests.helpers.flows import PASSWORD, confirm, resend, sign_in, sign_up, wrong
 
 
 def test_sign_up_confirm_and_sign_in(api: Api, unique: str) -> None:
@@ -200,3 +201,96 @@ def test_a_password_reset_by_an_administrator_must_be_reset_first(embedded_api: 
             cognito.admin_reset_user_password(UserPoolId=pool_id, Username=username)
     result = sign_in(embedded_api, username)
     assert (result["__typename"], result["code"]) == ("RegistrationError", "PASSWORD_RESET_REQUIRED")
+
+
+# Issue 9, finding 7: look-alike usernames. `post` has plain, case-insensitive usernames and says when a
+# username is taken, so a look-alike either maps to the existing account (USERNAME_EXISTS) or is refused.
+def post_sign_up(api: Api, username: str, password: str = PASSWORD, **attributes: str) -> Any:
+    values = {"email": "someone@post.example", "name": "Someone", **attributes}
+    return sign_up(api, username, tenant="post", password=password, **values)
+
+
+def test_look_alikes_of_an_existing_username_are_refused_or_are_that_account(api: Api, unique: str) -> None:
+    original = f"vic{unique}"
+    assert post_sign_up(api, original)["__typename"] == "SignUpSuccess"
+    assert confirm(api, original, api.last_code("post", original), tenant="post")["userStatus"] == "CONFIRMED"
+    same_account = {
+        "full-width letters": f"\uff56\uff49\uff43{unique}",
+        "capitals": f"VIC{unique}",
+    }
+    refused = {
+        "Cyrillic i": f"v\u0456c{unique}",
+        "dotless i": f"v\u0131c{unique}",
+        "capital I with dot (lower-cases to i and a combining dot)": f"v\u0130c{unique}",
+        "combining dot above": f"vi\u0307c{unique}",
+        "combining low line": f"v\u0332ic{unique}",
+        "small capitals": f"\u1d20\u026a\u1d04{unique}",
+        "Cyrillic look-alikes only": "\u0430\u0441\u0435",
+    }
+    for label, username in same_account.items():
+        result = post_sign_up(api, username)
+        assert (result["__typename"], result.get("code")) == ("RegistrationError", "USERNAME_EXISTS"), label
+    for label, username in refused.items():
+        result = post_sign_up(api, username)
+        assert result["__typename"] == "PolicyDenied", label
+        assert codes(result) == {("USERNAME_INVALID", None)}, label
+        assert api.outbox("post", username.lower()) == [], label
+    assert len(api.outbox("post", original)) == 1
+
+
+JAPANESE = ("山田太郎", "やまだ", "ヤマダ", "yamada_太郎", "田中さくら", "スズキ・イチロー")
+
+
+def test_japanese_usernames_sign_up_confirm_and_sign_in(api: Api, unique: str) -> None:
+    for name in JAPANESE:
+        username = f"{name}{unique}"  # ends in Latin letters and digits: Japanese with Latin, as people mix them
+        assert post_sign_up(api, username)["__typename"] == "SignUpSuccess", name
+        code = api.last_code("post", username)
+        assert confirm(api, username, code, tenant="post")["userStatus"] == "CONFIRMED", name
+        assert sign_in(api, username, tenant="post")["__typename"] == "SignInSuccess", name
+
+
+def test_an_address_has_one_spelling(api: Api, unique: str) -> None:
+    for username in (f'"vic{unique}"@shop.example', f"vic{unique}(x)@shop.example", f"vic{unique}@shop.example(x)"):
+        result = sign_up(api, username)
+        assert result["__typename"] == "PolicyDenied", username
+        assert [(v["code"], v["message"]) for v in result["violations"]] == [
+            ("USERNAME_INVALID", "Enter a valid e-mail address.")
+        ]
+    long = sign_up(api, f"{'x' * 60}.{'y' * 60}.{unique}@shop.example")
+    assert [(v["code"], v["message"]) for v in long["violations"]] == [
+        ("USERNAME_INVALID", "Use an e-mail address of at most 128 characters.")
+    ]
+    assert sign_up(api, f"vic{unique}@shop.example")["__typename"] == "SignUpSuccess"
+
+
+# Issue 9, finding 6: control characters.
+def test_control_and_invisible_characters_are_refused(api: Api, unique: str) -> None:
+    for value in ("Eve\nEvil", "Eve\x00", "Eve\x1b[31m", "Eve\u202etxt.exe", "Eve\u2028Evil", "Eve\u200b"):
+        result = post_sign_up(api, f"cc-{unique}", name=value)
+        assert codes(result) == {("INVALID_CHARACTER", "name")}, repr(value)
+    for password in ("correct\x00horse 42", "correct\nhorse 42", "correct\x1bhorse 42"):
+        result = post_sign_up(api, f"cc-{unique}", password=password)
+        assert codes(result) == {("PASSWORD_INVALID_CHARACTER", None)}, repr(password)
+    name = {"attributes": [{"name": "custom:x\nregapi.audit", "value": "1"}]}
+    forged = api.data(SIGN_UP, {"input": {"tenant": "post", "username": f"cc-{unique}", "password": PASSWORD, **name}})
+    assert ("INVALID_CHARACTER", "custom:x\nregapi.audit") in codes(forged)
+    # Joiners that Persian and the Indic scripts need stay: ZWNJ in a Persian name, ZWJ in a Devanagari one.
+    persian, devanagari = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645", "\u0915\u094d\u200d\u0937"
+    joined = post_sign_up(api, f"cc-{unique}", name=f"{persian} {devanagari}")
+    assert joined["__typename"] == "SignUpSuccess"
+
+
+def test_only_a_multiline_attribute_takes_line_breaks(api: Api, unique: str) -> None:
+    address = "1 Main Street\r\nSpringfield\nUSA"
+    assert codes(post_sign_up(api, f"ml-{unique}", name="Ann\nExample", address=address)) == {
+        ("INVALID_CHARACTER", "name")
+    }
+    assert codes(post_sign_up(api, f"ml-{unique}", address="1 Main Street\x00")) == {("INVALID_CHARACTER", "address")}
+    assert post_sign_up(api, f"ml-{unique}", address=address)["__typename"] == "SignUpSuccess"
+
+
+def test_a_value_of_spaces_does_not_satisfy_required(api: Api, unique: str) -> None:
+    for blank in ("   ", "\u3000", " \t"):
+        result = sign_up(api, f"blank-{unique}@shop.example", name=blank, custom_plan="free")
+        assert ("REQUIRED_ATTRIBUTE_MISSING", "name") in codes(result), repr(blank)

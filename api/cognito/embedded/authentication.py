@@ -14,6 +14,7 @@ from typing import Any
 
 from api.cognito.embedded import attributes
 from api.cognito.embedded.checks import check_password, check_secret_hash, password_policy, prevents_existence_errors
+from api.cognito.embedded.lookups import find_user
 from api.cognito.embedded.moto_internals import (
     ActionResult,
     Handler,
@@ -25,14 +26,13 @@ from api.cognito.embedded.moto_internals import (
     UserNotFoundError,
     UserStatus,
     backend_of,
-    find_user,
     has_password,
     knows_session,
     param,
     pool_for_client,
     sign_id_token,
 )
-from api.cognito.embedded.state import REGISTRY, IssuedSession
+from api.cognito.embedded.state import REGISTRY
 
 DEFAULT_TEMPORARY_PASSWORD_DAYS = 7
 DEFAULT_AUTH_SESSION_MINUTES = 3
@@ -86,8 +86,7 @@ def _with_challenge_details(pool: Pool, username: str, result: dict[str, Any]) -
         return result
     rules = REGISTRY.rules(pool.id)
     current = {k: v for k, v in user.attribute_lookup.items() if k != "sub"}
-    with rules.lock:
-        rules.sessions[result["Session"]] = IssuedSession(user.username, rules.clock.now())
+    rules.open_session(result["Session"], user.username)
     result["ChallengeParameters"] = {
         **result.get("ChallengeParameters", {}),
         "USERNAME": user.username,
@@ -159,8 +158,7 @@ def _new_password_answer(self: Response) -> None:
         raise NotAuthorizedError("Invalid session for the user, session is expired.")
     validity = int(pool.clients[client_id].extended_config.get("AuthSessionValidity", DEFAULT_AUTH_SESSION_MINUTES))
     if rules.clock.now() - issued.issued_at > timedelta(minutes=validity):
-        with rules.lock:
-            rules.sessions.pop(session, None)
+        rules.close_session(session)
         raise NotAuthorizedError("Invalid session for the user, session is expired.")
     user = find_user(pool, answers.get("USERNAME", ""))
     if user is None or user.username != issued.username:
@@ -186,8 +184,8 @@ def _new_password_answer(self: Response) -> None:
     check_password(pool, answers.get("NEW_PASSWORD") or "")
     if new_values:
         user.update_attributes([{"Name": k, "Value": v} for k, v in new_values.items()])
+    rules.close_session(session)
     with rules.lock:
-        rules.sessions.pop(session, None)
         rules.temporary_passwords.pop(user.username, None)
 
 

@@ -12,7 +12,7 @@ The state moto lacks lives in `api.cognito.embedded.state`.
 
 from __future__ import annotations
 
-from api.cognito.embedded import authentication, invitations, moto_internals, pools, sign_up, users
+from api.cognito.embedded import authentication, invitations, lookups, moto_internals, pools, sign_up, users
 from api.cognito.embedded.checks import check_password
 
 REPLACED: dict[str, moto_internals.Handler] = {
@@ -41,5 +41,9 @@ WRAPPED: dict[str, moto_internals.Wrapper] = {
 def install() -> None:
     """Put the faithful handlers in place of moto's; idempotent, process-wide."""
     moto_internals.install(
-        REPLACED, WRAPPED, create_id_token=authentication.create_id_token, check_password=check_password
+        REPLACED,
+        WRAPPED,
+        create_id_token=authentication.create_id_token,
+        check_password=check_password,
+        lookups=lookups,
     )

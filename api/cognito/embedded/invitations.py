@@ -6,6 +6,7 @@ from __future__ import annotations
 from api.cognito.embedded import attributes, passwords
 from api.cognito.embedded.checks import check_password, exists_message, password_policy
 from api.cognito.embedded.delivery import send
+from api.cognito.embedded.lookups import find_user
 from api.cognito.embedded.moto_internals import (
     ActionResult,
     JsonRESTError,
@@ -13,7 +14,6 @@ from api.cognito.embedded.moto_internals import (
     UsernameExistsException,
     UserStatus,
     backend_of,
-    find_user,
     param,
     set_password,
 )

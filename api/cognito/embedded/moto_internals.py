@@ -1,43 +1,50 @@
 """Every access to moto's private internals: the one file to re-check when the moto pin moves.
 
-The fidelity layer (pools, sign_up, invitations, authentication, users) replaces moto's cognito-idp
-handlers with Cognito's behaviour, and needs moto's state to do it. Whatever it touches of moto that
-is not public API goes through the small typed functions and names of this module; no other module of
-api/cognito/embedded imports moto, apart from `mock_aws` (moto's public entry point) in `__init__`.
-Checked against moto 5.2.5. When the pin moves, re-read these in moto's source:
+The fidelity layer (pools, sign_up, invitations, authentication, users, lookups) replaces moto's
+cognito-idp handlers with Cognito's behaviour, and needs moto's state to do it. Whatever it touches of
+moto that is not public API goes through the small typed functions and names of this module; no other
+module of api/cognito/embedded imports moto, apart from `mock_aws` (moto's public entry point) in
+`__init__`. Checked against moto 5.2.5. When the pin moves, re-read these in moto's source:
 
 - `moto.cognitoidp.responses.CognitoIdpResponse`: `_get_param`, `parameters` (parses the body afresh
-  on every read), `backend`, `current_account`, `region`, and the handler methods `install` replaces
-  or wraps (their names are the keys of the tables in `api.cognito.embedded.handlers`);
+  on every read), `backend`, `current_account`, `region`, `call_action` (wrapped: the request lock),
+  and the handler methods `install` replaces or wraps (the keys of the tables in `handlers`);
 - `moto.cognitoidp.models.RegionAgnosticBackend`: `_find_backend_for_clientid`,
-  `_find_backend_by_access_token`;
-- `CognitoIdpBackend`: `_validate_password` (replaced), `user_pools`, `sessions`;
-- `CognitoIdpUserPool`: `_get_user` (replaced by `find_user`), `create_id_token` (replaced),
-  `create_jwt`, `users`, `access_tokens`, `id_tokens`;
-- `CognitoIdpUser.password` (moto keeps it in clear);
+  `_find_backend_by_access_token`; the module's `cognitoidp_backends`;
+- `CognitoIdpBackend`: `_validate_password`, `_verify_email_is_not_used`, `list_users` (its
+  `__wrapped__` filtering) and `list_users_in_group` (all replaced), `user_pools`, `sessions`;
+- `CognitoIdpUserPool`: `_get_user` and `create_id_token` (replaced), `create_jwt`, `users` (made a
+  property holding a UserIndex), `access_tokens`, `id_tokens`;
+- `CognitoIdpUser`: `password` (moto keeps it in clear), `attributes` (made a property that refiles the
+  user: moto replaces the list on every change, never edits it in place), its constructor;
 - `CognitoIdpUserPoolAttribute(name, custom, schema)` and its `STANDARD_SCHEMA`;
-- the result and error classes of `moto.core.responses` (`ActionResult`, `EmptyResult`),
-  `moto.core.exceptions` (`JsonRESTError`) and `moto.cognitoidp.exceptions`, re-exported here;
-- `moto.utilities.utils.load_resource` and the key set moto signs with
-  (`cognitoidp/resources/jwks-public.json`);
+- `moto.utilities.paginator`: `paginate`, and `Paginator`'s `_max_results`, `_parsed_token`,
+  `_check_predicate`, `_build_next_token`, with `moto.cognitoidp.utils.PAGINATION_MODEL`;
+- the result and error classes of `moto.core.responses`, `moto.core.exceptions` and
+  `moto.cognitoidp.exceptions`, re-exported here; `moto.utilities.utils.load_resource` and the key set
+  moto signs with (`cognitoidp/resources/jwks-public.json`);
 - moto's server, `moto.moto_server.werkzeug_app` (`DomainDispatcherApplication`, `create_backend_app`,
   `MotoRequestHandler`), imported only when `regapi cognito serve` runs.
 
 Not private, and so left to the area modules (typed by the aliases below): the backend's operation
-methods, named as Cognito's operations (`sign_up`, `admin_get_user`, `initiate_auth`, ...), the
-models' `to_json`, `update_attributes` and `update_extended_config`, and the fields that mirror
-Cognito's resources (`status`, `enabled`, `attribute_lookup`, `groups`, `create_date`,
-`last_modified_date`, `extended_config`, `clients`, `schema_attributes`). A test
-(tests/test_architecture.py) keeps every other module of the package from importing moto.
+methods, named as Cognito's operations (`sign_up`, `admin_get_user`, ...), the models' `to_json`,
+`update_attributes` and `update_extended_config`, and the fields that mirror Cognito's resources
+(`status`, `enabled`, `attribute_lookup`, `groups`, `create_date`, `last_modified_date`,
+`extended_config`, `clients`, `schema_attributes`). tests/test_architecture.py keeps every other module
+of the package from importing moto.
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
+from types import ModuleType
+from typing import Any, cast
 
 from moto.cognitoidp.exceptions import (
+    AliasExistsException,
     CodeMismatchException,
     ExpiredCodeException,
     InvalidParameterException,
@@ -53,11 +60,16 @@ from moto.cognitoidp.models import (
     CognitoIdpUserPoolAttribute,
     RegionAgnosticBackend,
     UserStatus,
+    cognitoidp_backends,
 )
 from moto.cognitoidp.responses import CognitoIdpResponse
-from moto.core.exceptions import JsonRESTError
+from moto.cognitoidp.utils import PAGINATION_MODEL
+from moto.core.exceptions import InvalidToken, JsonRESTError
 from moto.core.responses import ActionResult, EmptyResult
+from moto.utilities.paginator import Paginator, paginate
 from moto.utilities.utils import load_resource
+
+from api.cognito.embedded.user_index import UserIndex
 
 Response = CognitoIdpResponse
 Backend = CognitoIdpBackend
@@ -68,9 +80,16 @@ Handler = Callable[[CognitoIdpResponse], ActionResult]
 Wrapper = Callable[[Handler], Handler]
 IdTokenFactory = Callable[[CognitoIdpUserPool, str, str, str], tuple[str, int]]
 PasswordCheck = Callable[[CognitoIdpUserPool, str], None]
+# moto's own scans, which `install` replaces: the lookups module keeps them, as its reference and for searches.
+moto_get_user: Callable[[CognitoIdpUserPool, str], CognitoIdpUser | None] = CognitoIdpUserPool._get_user
+moto_list_users: Callable[[CognitoIdpBackend, str, str], list[CognitoIdpUser]] = cast(
+    Any, CognitoIdpBackend.list_users
+).__wrapped__  # its filtering, without its @paginate
+
 
 __all__ = [
     "ActionResult",
+    "AliasExistsException",
     "Backend",
     "CodeMismatchException",
     "EmptyResult",
@@ -91,6 +110,18 @@ __all__ = [
 
 
 # ---------------------------------------------------------------- the request
+
+
+# Every request of every embedded pool holds it while moto and the fidelity layer handle it (`install`):
+# moto's state is plain dicts, which a scan in one thread and an insert in another break ("OrderedDict
+# mutated during iteration"), and a check-then-create would let two sign-ups of one name both in. The
+# handlers are pure Python under the GIL, so one lock costs no parallelism (bench/embedded_signups.py).
+_requests = threading.RLock()
+
+
+def exclusive() -> AbstractContextManager[bool]:
+    """Hold off every request while reading or changing moto's state outside one."""
+    return _requests
 
 
 def param(response: CognitoIdpResponse, name: str, default: Any = None) -> Any:
@@ -189,25 +220,18 @@ def request_handler() -> Any:
     return MotoRequestHandler
 
 
-# ---------------------------------------------------------------- users: indexed, and looked up by index
+# ---------------------------------------------------------------- users, indexed
 
 
-_moto_get_user = CognitoIdpUserPool._get_user
-_moto_list_users = CognitoIdpBackend.list_users.__wrapped__  # moto's filtering, without its pagination
-_FILTER = re.compile(r"([\w:]+)\s*(=|\^=)\s*\"(.*)\"")  # moto's ListUsers filter syntax
 _REFILE = "_regapi_refile"
-_scanning = False
 
 
 def _link(user: CognitoIdpUser, refile: Callable[[], None] | None) -> None:
-    if refile is None:
-        user.__dict__.pop(_REFILE, None)
-    else:
-        user.__dict__[_REFILE] = refile
+    user.__dict__[_REFILE] = refile
 
 
 def users_of(pool: CognitoIdpUserPool) -> UserIndex[CognitoIdpUser]:
-    """The pool's users, indexed (`install` makes moto's `users` dict of every pool one)."""
+    """The pool's users, indexed: `install` makes moto's `users` dict of every pool a UserIndex."""
     users = pool.__dict__.get("users")
     if not isinstance(users, UserIndex):
         users = pool.__dict__["users"] = UserIndex(_link, dict(users or {}).items())
@@ -219,121 +243,58 @@ def _set_users(pool: CognitoIdpUserPool, users: Mapping[str, CognitoIdpUser]) ->
 
 
 def _attributes(user: CognitoIdpUser) -> list[dict[str, Any]]:
-    attributes: list[dict[str, Any]] = user.__dict__["attributes"]
-    return attributes
+    return cast(list[dict[str, Any]], user.__dict__["attributes"])
 
 
 def _set_attributes(user: CognitoIdpUser, attributes: list[dict[str, Any]]) -> None:
-    """moto replaces a user's attribute list on every change (never edits it in place): refile then."""
+    """moto replaces a user's attribute list on every change, never edits it in place: refile it then."""
     user.__dict__["attributes"] = attributes
     if (refile := user.__dict__.get(_REFILE)) is not None:
         refile()
 
 
-def _case_insensitive(pool: CognitoIdpUserPool) -> bool:
-    return pool.extended_config.get("UsernameConfiguration", {}).get("CaseSensitive") is False
+class UserPages:
+    """Pages of users as moto's @paginate cuts them for ListUsers: its page size and its tokens (the
+    next page's first user's id), built as it builds them, so that a bad token is refused first."""
 
+    def __init__(self, limit: int | None, token: str | None) -> None:
+        self._token = token
+        self._paginator = Paginator(
+            max_results=limit, max_results_default=60, starting_token=token, unique_attribute="id"
+        )
+        self._size: int = self._paginator._max_results
 
-def find_user(pool: CognitoIdpUserPool, username: str) -> CognitoIdpUser | None:
-    """moto's lookup (a username attribute's value, else the username), plus Cognito's case-insensitive
-    usernames (UsernameConfiguration.CaseSensitive=False), from the index: the user the scans of
-    `find_user_by_scan` find. `install` puts it in place of moto's `_get_user`, so that moto's own
-    handlers find users the same way."""
-    if _scanning or not isinstance(username, str):
-        return find_user_by_scan(pool, username)
-    users = users_of(pool)
-    kinds = pool.extended_config.get("UsernameAttributes") or []
-    user = users.first_with((kind, username) for kind in kinds) or users.get(username)
-    if user is not None or not username or not _case_insensitive(pool):
-        return user
-    return users.first_folded(username.casefold(), email="email" in kinds)
+    def of(self, users: list[CognitoIdpUser]) -> tuple[list[CognitoIdpUser], str | None]:
+        """The page of these users (all of them, in order) the token asks for."""
+        page: tuple[list[CognitoIdpUser], str | None] = self._paginator.paginate(users)
+        return page
 
+    def first_id(self) -> str | None:
+        """The id of the page's first user, which the token names (None on the first page)."""
+        parsed = self._paginator._parsed_token if self._token else None
+        return None if parsed is None else str(parsed["uniqueAttributes"]).split("|")[0]
 
-def find_user_by_scan(pool: CognitoIdpUserPool, username: str) -> CognitoIdpUser | None:
-    """The same lookup by scanning every user, as before the index: the reference the index is tested
-    against, and bench/embedded_signups.py's baseline."""
-    user: CognitoIdpUser | None = _moto_get_user(pool, username)
-    if user is not None or not username or not _case_insensitive(pool):
-        return user
-    folded = username.casefold()
-    email_username = "email" in pool.extended_config.get("UsernameAttributes", [])
-    for candidate in pool.users.values():
-        if candidate.username.casefold() == folded:
-            return candidate
-        if email_username and candidate.attribute_lookup.get("email", "").casefold() == folded:
-            return candidate
-    return None
-
-
-def look_up_by_scan(enabled: bool) -> None:
-    """Make `find_user` scan, as before the index (bench/embedded_signups.py's baseline only)."""
-    global _scanning  # noqa: PLW0603 - a process-wide switch for the benchmark
-    _scanning = enabled
-
-
-def _verify_email_is_not_used(backend: CognitoIdpBackend, user_pool_id: str, email: str | None) -> None:
-    """Replaces moto's scan: in a pool whose usernames are e-mail addresses, an address is one user's."""
-    if not email:
-        return
-    pool = backend.describe_user_pool(user_pool_id)
-    if "email" in pool.extended_config.get("UsernameAttributes", []) and users_of(pool).first_with([("email", email)]):
-        raise AliasExistsException
-
-
-def _list_users(
-    backend: CognitoIdpBackend, user_pool_id: str, filt: str, limit: int | None = None, pagination_token: Any = None
-) -> tuple[list[CognitoIdpUser], str | None]:
-    """moto's ListUsers (its filters, order, pages and tokens) from the index: a page costs its own
-    length, and an exact filter on username, email, phone_number or sub costs its matches."""
-    # As moto's @paginate builds it, and before the pool is looked up, as there.
-    paginator = Paginator(max_results=limit, max_results_default=60, starting_token=pagination_token,
-                          unique_attribute="id", param_values_to_check={})
-    pool = backend.describe_user_pool(user_pool_id)
-    users = users_of(pool)
-    match = _FILTER.match(filt) if filt else None
-    if filt and not (match and match[2] == "=" and match[1] in FILED_ATTRIBUTES):
-        return paginator.paginate(_moto_list_users(backend, user_pool_id, filt))  # a search: moto's scan
-    if match:
-        name, value = match[1], match[3]
-        found = users.with_value(name, value)
-        if name == "username" and (user := users.get(value)) is not None and user.username == value:
-            found = users.in_order([*(u.username for u in found), user.username])
-        return paginator.paginate(found)
-    if not pagination_token:
-        pages: Iterator[CognitoIdpUser] = iter(users.values())
-    else:
-        start = users.by_id(paginator._parsed_token["uniqueAttributes"].split("|")[0])
-        if start is None or not paginator._check_predicate(start):
+    def cut(
+        self, users: Iterator[CognitoIdpUser], first: CognitoIdpUser | None = None
+    ) -> tuple[list[CognitoIdpUser], str | None]:
+        """The page of `users`, which start at `first`: the user the token names, found in the index."""
+        if self._token and (first is None or not self._paginator._check_predicate(first)):
             raise InvalidToken("Resource not found!")
-        pages = users.starting_at(start.username)
-    page = list(itertools.islice(pages, paginator._max_results + 1))
-    if len(page) <= paginator._max_results:
-        return page, None
-    return page[:-1], paginator._build_next_token(page[-1])
+        page = list(itertools.islice(users, self._size + 1))
+        if len(page) <= self._size:
+            return page, None
+        return page[:-1], self._paginator._build_next_token(page[-1])
 
 
-@paginate(pagination_model=PAGINATION_MODEL)
-def list_users_in_group(backend: CognitoIdpBackend, user_pool_id: str, group_name: str) -> list[CognitoIdpUser]:
-    """Replaces moto's, which scans the pool's users for the group's: the group's, in creation order."""
-    users = users_of(backend.describe_user_pool(user_pool_id))
-    group = backend.get_group(user_pool_id, group_name)
-    return users.in_order(user.username for user in group.users if users.get(user.username) is user)
+paginated = paginate(pagination_model=PAGINATION_MODEL)  # moto's pagination of cognito-idp's lists
 
 
-def add_users(pool_id: str, users: Iterable[tuple[str, Mapping[str, str]]], password: str) -> None:
-    """Put CONFIRMED users (username, attributes) straight into a pool, past every check: how
-    bench/embedded_signups.py fills a pool with 100,000 users in seconds."""
-    with _requests:
-        for backends in cognitoidp_backends.values():
-            for backend in backends.values():
-                if (pool := backend.user_pools.get(pool_id)) is not None:
-                    alias = bool(pool.extended_config.get("UsernameAttributes"))
-                    for username, values in users:
-                        attributes = [{"Name": k, "Value": v} for k, v in values.items()]
-                        user = CognitoIdpUser(pool_id, None if alias else username, password, UserStatus.CONFIRMED,
-                                              attributes)
-                        pool.users[user.username] = user
-                    return
+def pool_by_id(pool_id: str) -> CognitoIdpUserPool:
+    """A pool of any account and region, by its id (bench/embedded_signups.py fills one directly)."""
+    for backends in cognitoidp_backends.values():
+        for backend in backends.values():
+            if (pool := backend.user_pools.get(pool_id)) is not None:
+                return pool
     raise ResourceNotFoundError(pool_id)
 
 
@@ -350,9 +311,11 @@ def install(
     *,
     create_id_token: IdTokenFactory,
     check_password: PasswordCheck,
+    lookups: ModuleType,
 ) -> None:
-    """Put the given handlers in place of moto's (by method name), wrap others around moto's own, and
-    replace moto's user lookup, ID token and password check; idempotent, process-wide."""
+    """Put the given handlers in place of moto's (by method name), wrap others around moto's own, run
+    one request at a time, index every pool's users, and replace moto's ID token, password check, user
+    lookup and the other scans of its users (`lookups`); idempotent, process-wide."""
     global _installed  # noqa: PLW0603 - a process-wide, once-only patch
     with _install_lock:
         if _installed:
@@ -367,9 +330,21 @@ def install(
             """Replaces moto's check, which every password path of the backend calls."""
             check_password(backend.describe_user_pool(user_pool_id), password)
 
+        moto_call_action = responses.call_action
+
+        def call_action(self: CognitoIdpResponse) -> Any:
+            with _requests:  # one request at a time, serialization of the answer included
+                return moto_call_action(self)
+
+        responses.call_action = call_action
         models: Any = CognitoIdpUserPool
-        models._get_user = find_user
+        models._get_user = lookups.find_user
         models.create_id_token = create_id_token
+        models.users = property(users_of, _set_users)
+        cast(Any, CognitoIdpUser).attributes = property(_attributes, _set_attributes)
         backend_class: Any = CognitoIdpBackend
         backend_class._validate_password = validate_password
+        backend_class._verify_email_is_not_used = lookups.check_email_unused
+        backend_class.list_users = lookups.list_users
+        backend_class.list_users_in_group = lookups.list_users_in_group
         _installed = True

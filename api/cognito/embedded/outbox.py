@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, TextIO
 
+from api.observability.logging import escape
+
 MessageKind = Literal["INVITATION", "SIGN_UP_CODE"]
 
 
@@ -43,29 +45,37 @@ class OutboxMessage:
 
 
 class Outbox:
+    """The last `limit` messages, oldest first, and the same by username, so that reading one user's
+    messages does not scan everyone's. Safe to deliver to and read from any thread."""
+
     def __init__(self, *, console: TextIO | None = sys.stderr, limit: int = 10_000) -> None:
-        self._messages: deque[OutboxMessage] = deque(maxlen=limit)
+        self._messages: deque[OutboxMessage] = deque(maxlen=max(limit, 1))
+        self._by_username: dict[str, deque[OutboxMessage]] = {}
         self._lock = threading.Lock()
         self._console = console
 
     def deliver(self, message: OutboxMessage) -> None:
         with self._lock:
+            if len(self._messages) == self._messages.maxlen:  # the oldest makes room, here and in its user's
+                oldest = self._messages[0].username
+                self._by_username[oldest].popleft()
+                if not self._by_username[oldest]:
+                    del self._by_username[oldest]
             self._messages.append(message)
+            self._by_username.setdefault(message.username, deque()).append(message)
         if self._console is not None:
             secret = (
                 f"code {message.code}"
                 if message.code is not None
                 else f"temporary password {message.temporary_password}"
             )
-            self._console.write(
+            line = (
                 f"[embedded outbox] {message.kind} for {message.username!r} (tenant {message.tenant}) "
-                f"to {message.destination}: {secret}\n"
+                f"to {message.destination}: {secret}"
             )
+            self._console.write(escape(line) + "\n")  # one line, whatever the destination holds
 
     def messages(self, *, tenant: str | None = None, username: str | None = None) -> list[OutboxMessage]:
         with self._lock:
-            return [
-                m
-                for m in self._messages
-                if (tenant is None or m.tenant == tenant) and (username is None or m.username == username)
-            ]
+            candidates = self._messages if username is None else self._by_username.get(username, ())
+            return [m for m in candidates if tenant is None or m.tenant == tenant]

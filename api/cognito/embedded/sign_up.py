@@ -13,6 +13,7 @@ from typing import Any
 from api.cognito.embedded import attributes
 from api.cognito.embedded.checks import check_secret_hash, exists_message, prevents_existence_errors
 from api.cognito.embedded.delivery import issue_code
+from api.cognito.embedded.lookups import find_user
 from api.cognito.embedded.moto_internals import (
     ActionResult,
     CodeMismatchException,
@@ -26,7 +27,6 @@ from api.cognito.embedded.moto_internals import (
     UserNotFoundError,
     UserStatus,
     backend_of,
-    find_user,
     param,
     pool_for_client,
 )

@@ -27,13 +27,38 @@ class IssuedSession:
 
 
 class PoolRules:
+    """A pool's codes, temporary passwords and challenge sessions, by username (sessions also by the
+    session, for the answer), so that nothing here is found by a scan. Read and change under `lock`."""
+
     def __init__(self, clock: Clock, outbox: Outbox) -> None:
         self.clock = clock
         self.outbox = outbox
         self.codes: dict[str, IssuedCode] = {}
         self.temporary_passwords: dict[str, datetime] = {}
         self.sessions: dict[str, IssuedSession] = {}
+        self._user_sessions: dict[str, set[str]] = {}
         self.lock = threading.Lock()
+
+    def open_session(self, session: str, username: str) -> None:
+        with self.lock:
+            self.sessions[session] = IssuedSession(username, self.clock.now())
+            self._user_sessions.setdefault(username, set()).add(session)
+
+    def close_session(self, session: str) -> None:
+        with self.lock:
+            if (issued := self.sessions.pop(session, None)) is not None:
+                open_ones = self._user_sessions.get(issued.username, set())
+                open_ones.discard(session)
+                if not open_ones:
+                    self._user_sessions.pop(issued.username, None)
+
+    def forget(self, username: str) -> None:
+        """A deleted user's codes, lock, temporary password and sessions: a new user of the name starts clean."""
+        with self.lock:
+            self.codes.pop(username, None)
+            self.temporary_passwords.pop(username, None)
+            for session in self._user_sessions.pop(username, set()):
+                self.sessions.pop(session, None)
 
 
 class Registry:

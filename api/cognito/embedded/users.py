@@ -25,12 +25,7 @@ def admin_delete_user(self: Response) -> ActionResult:
     pool = backend.describe_user_pool(param(self, "UserPoolId"))
     user = backend.admin_get_user(pool.id, param(self, "Username"))
     backend.admin_delete_user(pool.id, user.username)
-    rules = REGISTRY.rules(pool.id)
-    with rules.lock:
-        rules.codes.pop(user.username, None)
-        rules.temporary_passwords.pop(user.username, None)
-        for session in [s for s, issued in rules.sessions.items() if issued.username == user.username]:
-            del rules.sessions[session]
+    REGISTRY.rules(pool.id).forget(user.username)
     return EmptyResult()
 
 

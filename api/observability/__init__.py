@@ -1,0 +1,1 @@
+"""What regapi tells its operators: the one logging setup (api.observability.logging)."""
