@@ -48,12 +48,6 @@ mutation($i: ApproveSignUpInput!) {
 
 
 @pytest.fixture(scope="module")
-def proxy(standalone_cognito: str) -> Iterator[FaultProxy]:
-    with FaultProxy(standalone_cognito) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
 def faulty(
     proxy: FaultProxy,
     standalone_cognito: str,

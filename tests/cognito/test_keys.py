@@ -33,12 +33,6 @@ AWS_FORM = "https://cognito-idp.us-east-1.amazonaws.com/"
 
 
 @pytest.fixture(scope="module")
-def proxy(standalone_cognito: str) -> Iterator[FaultProxy]:
-    with FaultProxy(standalone_cognito) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
 def provisioned(
     standalone_cognito: str, policy_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Path, dict[str, str]]:

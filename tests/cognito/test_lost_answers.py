@@ -26,12 +26,6 @@ APPROVE = "mutation($i: ApproveSignUpInput!) { approveSignUp(input: $i) { __type
 
 
 @pytest.fixture(scope="module")
-def proxy(standalone_cognito: str) -> Iterator[FaultProxy]:
-    with FaultProxy(standalone_cognito) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
 def api(
     proxy: FaultProxy,
     standalone_cognito: str,
