@@ -30,6 +30,33 @@ from api.policy.loader import located, policy_files
 from api.settings import Settings, SettingsError
 
 
+def _unreadable(path: Path, *, directory: bool) -> str | None:
+    """One line for a path the command cannot read, or None: every command answers so, with status 2."""
+    kind = "directory" if directory else "file"
+    if not path.exists():
+        return f"regapi: no such {kind}: {path}"
+    if directory != path.is_dir():
+        return f"regapi: {path} is not a {kind}"
+    try:
+        if directory:
+            next(path.iterdir(), None)
+        else:
+            with path.open("rb"):
+                pass
+    except OSError as exc:
+        return f"regapi: cannot read {path}: {exc.strerror or exc}"
+    return None
+
+
+def _refuse_unreadable(*paths: tuple[Path, bool]) -> bool:
+    """Print the line for the first path that cannot be read; whether there was one."""
+    for path, directory in paths:
+        if (problem := _unreadable(path, directory=directory)) is not None:
+            print(problem, file=sys.stderr)
+            return True
+    return False
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn  # noqa: PLC0415 - only the server needs it
 
@@ -44,6 +71,8 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     if args.policies:
         settings = replace(settings, policy_dir=Path(args.policies))
+    if _refuse_unreadable((settings.policy_dir, True)):
+        return 2
     try:
         app = create_app(settings)
     except PolicyLoadError as exc:
@@ -92,6 +121,8 @@ def _pool_problems(tenants: dict[str, TenantPolicy], settings: Settings) -> list
 
 def _check(args: argparse.Namespace) -> int:
     directory = Path(args.directory)
+    if _refuse_unreadable((directory, True)):
+        return 2
     try:
         tenants = load_directory(directory)
         errors = _pool_problems(tenants, Settings.from_env()) if args.against_pool else []
@@ -128,6 +159,8 @@ def _explain(args: argparse.Namespace) -> int:
     from api.policy import Operation  # noqa: PLC0415
     from api.registration import Explain, explain  # noqa: PLC0415
 
+    if _refuse_unreadable((Path(args.policies), True)):
+        return 2
     try:
         tenants = load_directory(Path(args.policies))
     except PolicyLoadError as exc:
@@ -160,6 +193,8 @@ def _explain(args: argparse.Namespace) -> int:
 def _diff(args: argparse.Namespace) -> int:
     from api.policy.diff import diff, newly_required  # noqa: PLC0415
 
+    if _refuse_unreadable((Path(args.old), False), (Path(args.new), False)):
+        return 2
     try:
         old, new = load_policy(Path(args.old)), load_policy(Path(args.new))
     except PolicyLoadError as exc:

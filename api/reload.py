@@ -85,8 +85,13 @@ class PolicyReloader:
 
     def _refuse(self, path: Path, errors: tuple[PolicyError, ...]) -> None:
         self._store.refuse(path, errors)
+        serving = self._store.get(path.stem)
+        if serving is not None and serving.path == path:
+            consequence = "the last good version keeps serving"
+        else:  # a new file, or one whose earlier versions never loaded: nothing of it serves
+            consequence = f"tenant {path.stem!r} is not served"
         for error in errors:
-            log.error("policy refused, the last good version keeps serving: %s", error)
+            log.error("policy refused, %s: %s", consequence, error)
 
     async def watch(self) -> None:
         """Runs until cancelled (the app's lifespan does that at shutdown)."""

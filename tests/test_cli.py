@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -76,10 +77,45 @@ def test_policy_check_counts_every_problem(tmp_path: Path) -> None:
     assert "3 problems in" in stderr
 
 
+def one_line_refusal(result: subprocess.CompletedProcess[bytes], expected: str) -> None:
+    """A missing or unreadable path: one clear line, status 2, no traceback."""
+    assert result.returncode == 2, result.stderr.decode()
+    assert result.stderr.decode().splitlines() == [expected]
+    assert result.stdout == b""
+
+
 def test_policy_check_of_a_missing_directory(tmp_path: Path) -> None:
-    result = regapi("policy", "check", str(tmp_path / "nowhere"))
+    one_line_refusal(
+        regapi("policy", "check", str(tmp_path / "nowhere")), f"regapi: no such directory: {tmp_path / 'nowhere'}"
+    )
+
+
+def test_every_command_answers_a_missing_path_in_one_line(tmp_path: Path) -> None:
+    missing = tmp_path / "shop-new.yaml"
+    one_line_refusal(regapi("policy", "diff", "policies/shop.yaml", str(missing)), f"regapi: no such file: {missing}")
+    one_line_refusal(regapi("policy", "diff", str(tmp_path), "policies/shop.yaml"), f"regapi: {tmp_path} is not a file")
+    one_line_refusal(
+        regapi("policy", "explain", "--policies", str(tmp_path / "gone"), "--tenant", "shop", "--operation", "sign_up"),
+        f"regapi: no such directory: {tmp_path / 'gone'}",
+    )
+    one_line_refusal(
+        regapi("serve", "--policies", str(tmp_path / "gone")), f"regapi: no such directory: {tmp_path / 'gone'}"
+    )
+
+
+def test_a_tab_in_a_policy_file_is_named_as_such(tmp_path: Path) -> None:
+    text = (POLICIES / "shop.yaml").read_text(encoding="utf-8").replace("  user_pool: shop", "\tuser_pool: shop")
+    (tmp_path / "shop.yaml").write_text(text, encoding="utf-8")
+    result = regapi("policy", "check", str(tmp_path))
     assert result.returncode == 1
-    assert b"does not exist" in result.stderr
+    assert "YAML does not allow tabs for indentation" in result.stderr.decode()
+    assert "fix: indent with spaces" in result.stderr.decode()
+
+
+def test_explain_prints_the_revision_under_both_names() -> None:
+    result = regapi("policy", "explain", "--tenant", "shop", "--operation", "sign_up", "--username", "a@shop.example")
+    decision = json.loads(result.stdout)
+    assert decision["revision"] == decision["policyRevision"] != ""
 
 
 def test_export_schema_matches_the_committed_schema() -> None:

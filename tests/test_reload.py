@@ -93,6 +93,19 @@ def test_a_relative_policy_directory_reloads_too(tmp_path: Path, monkeypatch: py
         assert http.get("/readyz").json()["refused"] == []
 
 
+def test_a_broken_new_file_says_its_tenant_is_not_served(
+    served: tuple[httpx.Client, Path], log_capture: list[str]
+) -> None:
+    http, directory = served
+    text = (directory / "shop.yaml").read_text(encoding="utf-8").replace("user_pool: shop", "user_pool: outlet")
+    (directory / "outlet.yaml").write_text(text + "unknown_key: 1\n", encoding="utf-8")
+    assert eventually(lambda: http.get("/readyz").json()["refused"])
+    lines = [line for line in log_capture if "outlet.yaml" in line and "policy refused" in line]
+    assert lines
+    assert all("tenant 'outlet' is not served" in line for line in lines), lines
+    assert not any("last good version" in line for line in lines)
+
+
 def test_new_and_removed_files_add_and_remove_tenants(served: tuple[httpx.Client, Path]) -> None:
     http, directory = served
     text = (directory / "shop.yaml").read_text(encoding="utf-8").replace("user_pool: shop", "user_pool: outlet")

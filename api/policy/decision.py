@@ -61,6 +61,7 @@ class Decision:
             "tenant": self.tenant,
             "operation": self.operation,
             "revision": self.revision,
+            "policyRevision": self.revision,  # the GraphQL name, so a script may use either
             "violations": [
                 {"code": v.code.value, "field": v.field, "attribute": v.attribute, "message": v.message}
                 for v in self.violations

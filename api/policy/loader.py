@@ -60,10 +60,21 @@ class PolicyLoadError(Exception):
         self.errors = errors
 
 
+def _tab_at(raw: bytes, line: int, column: int) -> bool:
+    lines = raw.decode("utf-8", "replace").splitlines()
+    return line < len(lines) and "\t" in lines[line][: column + 1]
+
+
 def load_policy(path: Path) -> TenantPolicy:
     """Load one file; raise PolicyLoadError with every problem found in it."""
     path = Path(path)
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:  # gone or unreadable between listing and reading, or named by hand
+        fix = "check the path and its permissions"
+        raise PolicyLoadError(
+            [PolicyError(path, None, "", f"cannot read the file ({exc.strerror or exc})", fix)]
+        ) from None
     tenant = path.stem
     errors: list[PolicyError] = []
     if not TENANT_ID.match(tenant):
@@ -92,6 +103,10 @@ def load_policy(path: Path) -> TenantPolicy:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
+        if mark is not None and _tab_at(raw, mark.line, mark.column):
+            # libyaml says only "found character that cannot start any token".
+            message = f"a tab character (column {mark.column + 1}): YAML does not allow tabs for indentation"
+            raise PolicyLoadError([PolicyError(path, line, "", message, "indent with spaces")]) from None
         raise PolicyLoadError([PolicyError(path, line, "", f"YAML syntax: {problem}", "fix the YAML syntax")]) from None
     for key in duplicates:
         errors.append(

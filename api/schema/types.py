@@ -98,6 +98,10 @@ class DecisionType:
     violations: list[Violation]
     policy_revision: str
 
+    @strawberry.field(description="The same as policyRevision, the name `regapi policy explain` prints.")  # type: ignore[untyped-decorator]
+    def revision(self) -> str:
+        return self.policy_revision
+
 
 @strawberry.type
 class RegistrationError:

@@ -183,7 +183,8 @@ def test_yaml_tab_indentation_names_the_line(tmp_path: Path) -> None:
     path = write(tmp_path, text)
     error = only_error(path)
     assert error.line == line_of(text, "\tmin_length")
-    assert error.message.startswith("YAML syntax:")
+    assert error.message == "a tab character (column 1): YAML does not allow tabs for indentation"
+    assert error.fix == "indent with spaces"
 
 
 def test_duplicate_key_is_refused(tmp_path: Path) -> None:

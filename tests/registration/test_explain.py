@@ -117,3 +117,10 @@ def test_admin_query_needs_the_tenants_key(api: Api) -> None:
         body = api.gql(EXPLAIN, variables, token=token)
         assert body["data"] is None
         assert body["errors"][0]["extensions"]["code"] == "NOT_AUTHORIZED"
+
+
+def test_the_admin_query_offers_the_revision_under_both_names(api: Api) -> None:
+    query = "query($i: ExplainRegistrationInput!) { explainRegistration(input: $i) { revision policyRevision } }"
+    variables = {"i": {"tenant": "shop", "operation": "SIGN_UP", "attributes": []}}
+    decision = api.data(query, variables, token=SHOP_KEY)
+    assert decision["revision"] == decision["policyRevision"] != ""
