@@ -153,10 +153,18 @@ class RequestLimits:
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        if scope["method"] != "POST":
+            if headers.get("content-length", "0") not in ("", "0") or "transfer-encoding" in headers:
+                # Only POST bodies are read (and timed); a body on any other request would keep the
+                # connection open a byte at a time after the answer, so it is refused and closed.
+                await _refuse(send, 400, "Only POST requests carry a body here.", "BAD_REQUEST")
+                return
+            await self.app(scope, receive, send)
+            return
         graphql = scope["path"].rstrip("/") == "/graphql"
         media_type = headers.get("content-type", "").split(";")[0].strip().lower()
         declared = headers.get("content-length", "")

@@ -19,7 +19,7 @@ from tests.helpers import DEMO_POLICIES
 from tests.helpers.client import Api
 from tests.helpers.documents import SIGN_UP, attrs
 from tests.helpers.logs import lines_above_info
-from tests.helpers.raw_http import Answer, connect, read_answer, request_head, trickle
+from tests.helpers.raw_http import Answer, closed_without_answer, connect, read_answer, request_head, trickle
 from tests.helpers.server import LiveServer
 
 TYPENAME = b'{"query": "{ __typename }", "variables": '
@@ -120,6 +120,20 @@ def test_a_body_sent_a_byte_at_a_time_gets_408(impatient: str) -> None:
     assert httpx.post(f"{impatient}/graphql", json={"query": "{ __typename }"}).json() == {
         "data": {"__typename": "Query"}
     }
+
+
+@pytest.mark.parametrize("method", ["GET", "DELETE", "PUT"])
+def test_a_body_on_another_method_is_refused_and_the_connection_closed(embedded_api: Api, method: str) -> None:
+    """Only POST bodies are read and timed: a body elsewhere, sent a byte a second after the answer,
+    would hold the connection open for good."""
+    head = {"Host": "127.0.0.1", "Content-Length": "100000"}
+    with lines_above_info() as logged, connect(str(embedded_api.http.base_url)) as sock:
+        sock.sendall(request_head(method, "/graphql", head) + b"x")
+        answer = read_answer(sock)
+        assert closed_without_answer(sock)  # closed after the answer, not held open for the rest
+    assert "Only POST" in refused(answer, 400, "BAD_REQUEST")
+    assert answer.headers["connection"] == "close"
+    assert logged == []
 
 
 def test_an_oversized_body_is_refused_before_parsing(embedded_api: Api, unique: str) -> None:

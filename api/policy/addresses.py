@@ -20,6 +20,7 @@ from functools import lru_cache
 from email_validator import EmailNotValidError, validate_email
 
 MAX_EMAIL_LENGTH = 254  # RFC 5321's limit on a path
+_OTHER_DOTS = ("\u3002", "\uff0e", "\uff61")  # the full stops UTS #46 maps to "."
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +49,12 @@ def parse_email(value: str) -> Address | None:
         )
     except EmailNotValidError:
         return None
-    return Address(parsed.local_part, unicodedata.normalize("NFKC", value.rpartition("@")[2]).lower())
+    domain = unicodedata.normalize("NFKC", value.rpartition("@")[2]).lower()
+    # One domain, one spelling: IDNA also reads the ideographic full stops as dots and the ASCII
+    # (punycode) form of a label as the label, which would give one mailbox two usernames.
+    if any(dot in domain for dot in _OTHER_DOTS) or any(label.startswith("xn--") for label in domain.split(".")):
+        return None
+    return Address(parsed.local_part, domain)
 
 
 def is_email(value: str) -> bool:

@@ -13,6 +13,7 @@ Memory for one process; Redis (one Lua script per step, so atomic across process
 
 from __future__ import annotations
 
+import hashlib
 import math
 import secrets
 import time
@@ -150,7 +151,10 @@ class RedisFailures:
         self._prefix = prefix
 
     def _keys(self, key: str) -> list[str]:
-        return [f"{self._prefix}{key}:failed", f"{self._prefix}{key}:flight"]
+        # One hash tag for both keys, so Redis Cluster keeps them in one slot (the script needs both); a
+        # digest, since usernames may hold braces themselves.
+        tag = hashlib.sha256(key.encode()).hexdigest()[:32]
+        return [f"{self._prefix}{{{tag}}}:failed", f"{self._prefix}{{{tag}}}:flight"]
 
     async def reserve(self, key: str, limit: int, window: int) -> Slot | int:
         token = secrets.token_hex(8)

@@ -20,6 +20,7 @@ import time
 from collections.abc import Awaitable, Callable, Collection
 from typing import Literal, NoReturn, TypeVar
 
+import anyio
 from limits import RateLimitItem, parse
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
@@ -108,4 +109,5 @@ class AttemptLimiter:
             failed = refused.outcome.code in failures
             raise
         finally:
-            await self._failures.release(slot, failed=failed)
+            with anyio.CancelScope(shield=True):  # a cancelled request must not keep the user's slot
+                await self._failures.release(slot, failed=failed)

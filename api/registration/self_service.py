@@ -39,6 +39,7 @@ from api.registration.outcomes import (
     Confirmed,
     Delivery,
     DeliveryMedium,
+    Denied,
     ErrorCode,
     Form,
     InvitationStatus,
@@ -122,19 +123,18 @@ class SelfService:
         """A sign-up for a name whose registration is still unconfirmed replaces that registration: the
         account goes to whoever proves the mailbox, with the password and attributes of the sign-up they
         confirm, never to whoever registered the name first (account pre-hijacking). The older
-        registration and its codes are gone; a fresh code is sent. Whether it was replaced is never told."""
+        registration and its codes are gone; a fresh code is sent. Whether it was replaced is never told.
+        Held under the user's lock, which confirmation takes too, so a confirmation cannot land between
+        the lookup and the deletion (within this process; see the README for several)."""
         async with self._replacing.lock(target):
             user = await self._provider.admin_get_user(target.pool, target.username)
             if user is None or not target.owns(user) or not user.enabled:
                 return False
+            # No per-username budget here: a budget anyone can spend (by resends, or by signing the name
+            # up again) would let an attacker switch the replacement off before the owner signs up. The
+            # sign-up limits per address and per tenant bound how many codes this sends.
             if UserStatus(user.status) is not UserStatus.UNCONFIRMED:
                 return False
-            try:  # a replacement sends a code: it counts as a resend for this username
-                await self._limiter.take(
-                    target.tenant, target.policy.policy.limits, "resends_per_user", target.tenant, target.username
-                )
-            except Refused:
-                return False  # answered as any taken name: the limit must not tell that one is pending
             await self._provider.delete_user(target.pool, target.username)
             try:
                 await self._provider.sign_up(target.pool, target.username, password, attributes)
@@ -167,7 +167,8 @@ class SelfService:
             hide_existence(target.hides_existence)
             refuse(WRONG_CODE)
         try:
-            await self._provider.confirm_sign_up(target.pool, target.username, request.code)
+            async with self._replacing.lock(target):  # never while a replacement is under way
+                await self._provider.confirm_sign_up(target.pool, target.username, request.code)
         except ProviderError as error:
             match error.code:
                 case ProviderErrorCode.CODE_MISMATCH:
@@ -267,6 +268,13 @@ class SelfService:
         self, request: rq.RespondToNewPasswordChallenge, caller: rq.Caller = ANONYMOUS
     ) -> SignedIn:
         target = self._tenancy.target(request.tenant, request.username, caller)
+        if self._sealer.open(request.session, target.tenant, target.username, now=self._clock.now()) is None:
+            # Not a session regapi sealed for this user (or expired): counted for the address only, so
+            # junk sent for someone's name cannot lock their sign-in.
+            await self._limiter.take(
+                target.tenant, target.policy.policy.limits, "attempts_per_address", target.tenant, caller.address
+            )
+            refuse(INVALID_SESSION)
         failures = {ErrorCode.INVALID_SESSION, ErrorCode.INVALID_PASSWORD}
         return await self._limiter.guarded(
             target, caller, "wrong_passwords_per_user", lambda: self._respond(target, request), failures
@@ -284,9 +292,10 @@ class SelfService:
             refuse(INVALID_SESSION)
         try:
             return await self._answer(target, request, sealed)
-        except BaseException:
-            await self._used_sessions.release(use)  # not answered: the user may try again with it
-            raise
+        except Refused as refused:
+            if isinstance(refused.outcome, Denied):  # refused before Cognito saw it: the user may fix and retry
+                await self._used_sessions.release(use)
+            raise  # once the answer went to Cognito, whatever came back, the session is spent
 
     async def _answer(
         self, target: Target, request: rq.RespondToNewPasswordChallenge, sealed: SealedSession

@@ -253,3 +253,14 @@ def test_the_look_alike_table_is_unicode_s() -> None:
         and any(len(h["c"]) == 1 and h["c"].isascii() and h["c"].isalnum() for h in homoglyphs)
     }
     assert derived == LOOKALIKES
+
+
+def test_one_domain_has_one_spelling_for_new_accounts() -> None:
+    """The punycode form of a label and the ideographic full stops name the same mailbox as the
+    Unicode form and ".": new accounts take only the latter."""
+    from api.policy.addresses import parse_email  # noqa: PLC0415
+
+    assert parse_email("vic@bücher.example") is not None
+    assert parse_email("vic@shop.example") is not None
+    for other in ("vic@xn--bcher-kva.example", "vic@shop\u3002example", "vic@shop\uff61example"):
+        assert parse_email(other) is None, other

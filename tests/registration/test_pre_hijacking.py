@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from tests.helpers.client import Api
-from tests.helpers.flows import confirm, sign_in, sign_up
+from tests.helpers.flows import confirm, resend, sign_in, sign_up
 
 MALLORY = "mallory pass 1"
 VICTIM = "victim pass 1"
@@ -70,9 +70,21 @@ def test_a_confirmed_account_is_never_replaced(api: Api, unique: str) -> None:
     assert sign_in(api, username, MALLORY)["code"] == "NOT_AUTHORIZED"
 
 
-def test_replacements_are_limited_per_username_without_telling(api: Api, unique: str) -> None:
-    username = f"churn-{unique}@shop.example"
-    api.secrets.add(VICTIM)
-    answers = [sign_up(api, username, password=VICTIM, name="Churn", custom_plan="pro") for _ in range(8)]
-    assert all(a == answers[0] for a in answers)  # the limit changes nothing a caller sees
-    assert len(codes(api, username)) == 1 + 5  # the first sign-up, then resends_per_user (5) replacements
+def test_no_limit_an_attacker_can_spend_switches_the_replacement_off(api: Api, unique: str) -> None:
+    """The attacker registers the address, then uses up every resend of the name (and signs it up again
+    and again): the owner's sign-up still replaces the registration, and only the owner's password opens
+    the account."""
+    victim = f"drained-{unique}@shop.example"
+    api.secrets |= {MALLORY, VICTIM}
+    sign_up(api, victim, password=MALLORY, name="Mallory", custom_plan="pro")
+    drained = [resend(api, victim) for _ in range(6)]
+    assert drained[-1]["code"] == "TOO_MANY_ATTEMPTS"  # resends_per_user (5) is used up
+    for _ in range(3):
+        sign_up(api, victim, password=MALLORY, name="Mallory", custom_plan="pro")
+    before = len(codes(api, victim))
+    sign_up(api, victim, password=VICTIM, name="Victim", custom_plan="free")
+    sent = codes(api, victim)
+    assert len(sent) == before + 1, "the owner's sign-up sends the owner a code"
+    assert confirm(api, victim, sent[-1])["userStatus"] == "CONFIRMED"
+    assert sign_in(api, victim, MALLORY)["code"] == "NOT_AUTHORIZED"
+    assert sign_in(api, victim, VICTIM)["__typename"] == "SignInSuccess"

@@ -70,3 +70,12 @@ def test_a_session_expires_with_the_pools_validity(embedded_api: Api, unique: st
     embedded_api.advance(timedelta(minutes=3, seconds=1))
     late = respond(embedded_api, username, session, password=WEAK, name="Late Example")
     assert (late["__typename"], late["code"]) == ("RegistrationError", "INVALID_SESSION")
+
+
+def test_junk_sessions_for_a_name_do_not_lock_its_sign_in(api: Api, unique: str) -> None:
+    """A session regapi never sealed for this user counts for the sender's address only."""
+    username = f"junk-{unique}"
+    session = challenge(api, username)["session"]
+    junk = [respond(api, username, f"rs1.junk{n}.x", name="Junk Example")["code"] for n in range(12)]
+    assert junk == ["INVALID_SESSION"] * 12  # more than wrong_passwords_per_user (10)
+    assert respond(api, username, session, name="Junk Example")["__typename"] == "SignInSuccess"
