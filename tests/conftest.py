@@ -8,7 +8,6 @@ fixtures build (the `Api` client, the server, the documents and flows) is in tes
 from __future__ import annotations
 
 import logging
-import os
 import re
 import secrets
 import shutil
@@ -31,7 +30,7 @@ from tests.helpers import DEMO_POLICIES, TEST_POLICIES, TESTS, TRUSTED, keep_awa
 from tests.helpers.client import Api, InProcessCognito, StandaloneCognito
 from tests.helpers.leaks import LogScan
 from tests.helpers.recorder import AFTER_ALL_OTHERS, DESELECTED, PARTIAL_RUN, Run, partial_run_reasons
-from tests.helpers.server import LiveServer, provision_remote
+from tests.helpers.server import LiveServer, provision_remote, variables_set
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -138,21 +137,13 @@ def standalone_api(
     """The API on the aws backend, against the standalone embedded Cognito in another process."""
     target = tmp_path_factory.mktemp("aws-policies")
     secrets = provision_remote(standalone_cognito, policy_dir, target)
-    previous = {name: os.environ.get(name) for name in secrets}
-    os.environ.update(secrets)
-    try:
+    with variables_set(secrets):
         app = create_app(
             Settings(policy_dir=target, backend="aws", cognito_endpoint=standalone_cognito, trusted_proxies=TRUSTED)
         )
         with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=30) as http:
             cognito = StandaloneCognito(standalone_cognito, load_directory(target))
             yield Api(http=http, cognito=cognito)
-    finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 @pytest.fixture(scope="session", params=["embedded", "aws"])

@@ -16,6 +16,7 @@ from tests.helpers import ACME_KEY
 from tests.helpers.client import Api
 from tests.helpers.documents import INVITE_USER, attrs
 from tests.helpers.flows import confirm, resend, sign_in, sign_up
+from tests.helpers.leaks import LogScan
 from tests.helpers.proxy import Fault, FaultProxy, api_behind
 from tests.helpers.server import provision_remote
 
@@ -38,8 +39,7 @@ def api(
     with api_behind(proxy, standalone_cognito, target, client_secrets, REGAPI_COGNITO_TIMEOUT="1") as served:
         served.http.headers["X-Forwarded-For"] = f"10.8.{secrets.randbelow(250)}.{secrets.randbelow(250) + 1}"
         yield served
-        logged = "\n".join(log_capture)
-        assert not [secret for secret in served.secrets if secret in logged], "a secret reached the logs"
+        assert not LogScan().leaked(log_capture, served.secrets), "a secret reached the logs"
 
 
 def invite(api: Api, username: str) -> Any:

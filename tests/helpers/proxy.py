@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
-import os
 import select
 import socket
 import struct
@@ -43,7 +42,7 @@ from api.policy import load_directory
 from api.settings import Settings
 from tests.helpers import TRUSTED
 from tests.helpers.client import Api, StandaloneCognito
-from tests.helpers.server import LiveServer
+from tests.helpers.server import LiveServer, variables_set
 
 # How long a test client waits for the API: far beyond the API's Cognito budget in these tests, far below
 # the four minutes botocore's defaults took.
@@ -280,15 +279,7 @@ def api_behind(
         "REGAPI_TRUSTED_PROXIES": ",".join(TRUSTED),
         **env,
     }
-    previous = {name: os.environ.get(name) for name in secrets}
-    os.environ.update(secrets)
-    try:
+    with variables_set(secrets):
         app = create_app(Settings.from_env(variables))  # binds the pools: the secrets are read now
-    finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
     with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=CLIENT_TIMEOUT) as http:
         yield Api(http=http, cognito=StandaloneCognito(endpoint, load_directory(policies)))
