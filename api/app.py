@@ -60,14 +60,16 @@ def _refuse_unsafe(settings: Settings) -> None:
 def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     tenants = load_directory(settings.policy_dir)
     _refuse_unsafe(settings)
-    store = PolicyStore(tenants)
+    store = PolicyStore.admitting(tenants)  # a pool shared undeclared refuses its tenants, not the server
+    for error in (e for errors in store.errors.values() for e in errors):
+        log.error("policy refused at start-up, tenant %r is not served: %s", error.file.stem, error)
     backend = backends.build(settings, clock=clock)
     routes = []
     if backend.embedded is not None:
         routes.append(Route("/dev/outbox", _outbox_endpoint(backend.embedded, store)))
     pools: dict[str, PoolBinding] = {
         name: backend.binder.bind(name, [store[t].policy for t in sorted(store.pool_tenants(name))])
-        for name in {t.policy.cognito.user_pool for t in tenants.values()}
+        for name in {t.policy.cognito.user_pool for t in store.values()}
     }
 
     use_cases = build_use_cases(

@@ -16,6 +16,8 @@ from watchfiles import awatch
 from api.cognito.port import PoolBinding
 from api.policy import PolicyError, PolicyLoadError, TenantPolicy, load_policy
 from api.policy.loader import POLICY_SUFFIXES
+from api.policy.sharing import KEY as SHARED_KEY
+from api.policy.sharing import joining
 from api.policy.store import PolicyStore
 from api.pools import ConfigurationError, PoolBinder
 
@@ -40,32 +42,51 @@ class PolicyReloader:
         path = Path(path)
         if path.suffix not in POLICY_SUFFIXES:
             return
+        if self._apply(path):
+            self._retry_refused_shares(path)
+
+    def _retry_refused_shares(self, changed: Path) -> None:
+        """A file refused for sharing a pool undeclared may be servable now that another file changed
+        (it left the pool, or declared the share): each is tried again, once."""
+        for path, errors in list(self._store.errors.items()):
+            if path != changed and all(e.key == SHARED_KEY for e in errors):
+                self._apply(path)
+
+    def _apply(self, path: Path) -> bool:
+        """One file applied; whether the tenants served changed."""
         if not path.is_file():
             gone = self._store.remove(path)
             if gone is not None:
                 log.warning("policy removed: tenant %s is no longer served", gone.tenant)
                 self._rebind(gone.policy.cognito.user_pool)
-            return
+            return gone is not None
         try:
             policy = load_policy(path)
             self._check_conflicts(policy)
             pool = policy.policy.cognito.user_pool
-            others = [self._store[t].policy for t in self._store.pool_tenants(pool) if t != policy.tenant]
-            binding = self._binder.bind(pool, [*others, policy.policy])
+            members = [self._store[t] for t in sorted(self._store.pool_tenants(pool)) if t != policy.tenant]
+            if problems := joining(policy, members):
+                self._refuse(path, problems)
+                return False
+            binding = self._binder.bind(pool, [*(m.policy for m in members), policy.policy])
         except PolicyLoadError as exc:
             self._refuse(path, tuple(exc.errors))
-            return
+            return False
         except ConfigurationError as exc:
             self._refuse(path, (PolicyError(path, None, "cognito", str(exc), "see README: Settings and endpoints"),))
-            return
+            return False
         except Exception as exc:  # one file must never stop the reload of the others
             log.exception("policy file could not be applied: %s", path)
             message = f"could not be applied ({type(exc).__name__})"
             self._refuse(path, (PolicyError(path, None, "", message, "see the server log"),))
-            return
-        self._pools[policy.policy.cognito.user_pool] = binding
+            return False
+        previous = self._store.get(policy.tenant)
+        self._pools[pool] = binding
         self._store.put(policy)
         log.info("policy reloaded: tenant %s revision %s", policy.tenant, policy.revision)
+        if previous is not None and previous.policy.cognito.user_pool != pool:
+            self._rebind(previous.policy.cognito.user_pool)
+        return True
 
     def _rebind(self, pool: str) -> None:
         """After a tenant left a shared pool, the pool takes the rules of those that remain (it may

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+import shutil
 from pathlib import Path
 
+import httpx
 import pytest
 
 from api.app import ConfigurationError, create_app
 from api.settings import Settings
 from tests.helpers import DEMO_POLICIES
 from tests.helpers.client import Api
+from tests.helpers.server import LiveServer
 
 
 def test_production_refuses_the_embedded_cognito() -> None:
@@ -31,3 +35,38 @@ def test_health(embedded_api: Api, policy_dir: Path) -> None:
     tenants = len(list(policy_dir.glob("*.yaml")))
     assert tenants >= 9
     assert embedded_api.http.get("/healthz").json() == {"status": "ok", "tenants": tenants}
+
+
+def test_a_pool_shared_undeclared_at_start_up_refuses_its_tenants_only(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    for name in ("acme", "shop"):
+        shutil.copy(DEMO_POLICIES / f"{name}.yaml", tmp_path / f"{name}.yaml")
+    shutil.copy(DEMO_POLICIES / "shop.yaml", tmp_path / "blog.yaml")  # which one is the newcomer? unknowable
+    with caplog.at_level(logging.ERROR, logger="regapi"):
+        app = create_app(Settings(policy_dir=tmp_path))
+    with LiveServer(app) as server, httpx.Client(base_url=server.url) as http:
+        ready = http.get("/readyz")
+        assert ready.status_code == 200  # acme serves: a load balancer must keep the replica
+        body = ready.json()
+        assert body["status"] == "degraded"
+        assert body["tenants"] == 1
+        assert {Path(r["file"]).name for r in body["refused"]} == {"blog.yaml", "shop.yaml"}
+        assert all(r["key"] == "cognito.shared" and "shared: true" in r["fix"] for r in body["refused"])
+        assert all(isinstance(r["line"], int) for r in body["refused"])
+        for tenant, served in (("acme", True), ("shop", False), ("blog", False)):
+            query = f'{{ registrationForm(tenant: "{tenant}", operation: SIGN_UP) {{ operation }} }}'
+            answer = http.post("/graphql", json={"query": query}).json()
+            assert ("errors" not in answer) is served, (tenant, answer)
+    refused = [r.getMessage() for r in caplog.records if "refused at start-up" in r.getMessage()]
+    assert len(refused) == 2
+    assert any("tenant 'blog' is not served" in line for line in refused)
+
+
+def test_only_tenants_sharing_undeclared_is_not_ready(tmp_path: Path) -> None:
+    for name in ("shop", "blog"):
+        shutil.copy(DEMO_POLICIES / "shop.yaml", tmp_path / f"{name}.yaml")
+    with LiveServer(create_app(Settings(policy_dir=tmp_path))) as server:
+        ready = httpx.get(f"{server.url}/readyz")
+    assert ready.status_code == 503
+    assert len(ready.json()["refused"]) == 2

@@ -140,3 +140,26 @@ def test_serve_refuses_to_start_on_a_bad_policy(tmp_path: Path) -> None:
     assert "refusing to start" in stderr
     assert f"{tmp_path / 'acme.yaml'}:" in stderr
     assert "registration.self_signup" in stderr
+
+
+def test_policy_check_fails_on_a_pool_shared_undeclared(tmp_path: Path) -> None:
+    shop = (POLICIES / "shop.yaml").read_text(encoding="utf-8")
+    line = next(n for n, content in enumerate(shop.splitlines(), start=1) if content == "cognito:")
+    for name in ("shop", "blog"):  # blog.yaml copied from shop.yaml: the accident the rule is for
+        (tmp_path / f"{name}.yaml").write_text(shop, encoding="utf-8")
+    (tmp_path / "acme.yaml").write_text((POLICIES / "acme.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    result = regapi("policy", "check", str(tmp_path))
+    stderr = result.stderr.decode()
+    assert result.returncode == 1
+    for name in ("shop", "blog"):
+        assert f"{tmp_path / name}.yaml:{line}: cognito.shared: pool 'shop' is also named by" in stderr
+    assert "shared: true" in stderr
+    assert "2 problems in" in stderr
+    report = json.loads(regapi("policy", "check", "--format", "json", str(tmp_path)).stdout)
+    assert report["tenants"] == ["acme"]
+    assert not report["ok"]
+
+    declared = shop.replace("  user_pool: shop\n", "  user_pool: shop\n  shared: true\n")
+    for name in ("shop", "blog"):
+        (tmp_path / f"{name}.yaml").write_text(declared, encoding="utf-8")
+    assert regapi("policy", "check", str(tmp_path)).returncode == 0

@@ -142,11 +142,48 @@ def test_an_invalid_file_is_refused_and_the_last_good_version_keeps_serving(serv
     assert eventually(lambda: http.get("/readyz").json()["status"] == "ready")
 
 
-def test_a_new_tenant_may_join_an_existing_pool(served: tuple[httpx.Client, Path]) -> None:
+def refusals(http: httpx.Client) -> dict[str, str]:
+    """The files /readyz lists as refused, by file name, with the key each names."""
+    return {Path(r["file"]).name: r["key"] for r in http.get("/readyz").json()["refused"]}
+
+
+def test_a_copied_file_does_not_join_its_pool_until_every_file_declares_the_share(
+    served: tuple[httpx.Client, Path],
+) -> None:
     http, directory = served
-    shutil.copy(directory / "shop.yaml", directory / "boutique.yaml")  # names pool "shop" too
-    assert eventually(lambda: "data" in form(http, "boutique") and form(http, "boutique")["data"])
-    assert http.get("/readyz").json()["status"] == "ready"
+    shutil.copy(directory / "shop.yaml", directory / "boutique.yaml")  # names pool "shop" too, undeclared
+    assert eventually(lambda: refusals(http) == {"boutique.yaml": "cognito.shared"})
+    assert form(http, "boutique")["errors"]  # not served: it would have answered shop's users' sign-ups
+    assert form(http, "shop")["data"]["registrationForm"]["enabled"]  # the live tenant keeps serving
+    # Declared by one side only, the share is still refused: the newcomer stays out.
+    edit(directory / "boutique.yaml", "  user_pool: shop\n", "  user_pool: shop\n  shared: true\n")
+    assert eventually(lambda: "shop (" in str(http.get("/readyz").json()["refused"]))
+    assert form(http, "boutique")["errors"]
+    # Declared in every file naming the pool: the refused file is tried again and serves.
+    edit(directory / "shop.yaml", "  user_pool: shop\n", "  user_pool: shop\n  shared: true\n")
+    assert eventually(lambda: http.get("/readyz").json()["status"] == "ready")
+    assert form(http, "boutique")["data"]["registrationForm"]["enabled"]
+    # A member withdrawing its declaration is refused, and its last good version keeps serving.
+    edit(directory / "shop.yaml", "  shared: true\n", "")
+    assert eventually(lambda: refusals(http) == {"shop.yaml": "cognito.shared"})
+    assert form(http, "shop")["data"]["registrationForm"]["enabled"]
+
+
+def test_a_file_refused_for_sharing_serves_once_the_other_leaves_the_pool(tmp_path: Path) -> None:
+    from api.policy import load_directory  # noqa: PLC0415
+    from api.policy.store import PolicyStore  # noqa: PLC0415
+    from api.reload import PolicyReloader  # noqa: PLC0415
+
+    for name in ("shop", "outlet"):
+        shutil.copy(DEMO_POLICIES / "shop.yaml", tmp_path / f"{name}.yaml")
+    store = PolicyStore.admitting(load_directory(tmp_path))  # start-up: nobody knows the newcomer
+    assert set(store) == set()
+    assert set(store.errors) == {tmp_path / "shop.yaml", tmp_path / "outlet.yaml"}
+    reloader = PolicyReloader(tmp_path, store, NamedPools(), {})
+    edit(tmp_path / "outlet.yaml", "user_pool: shop", "user_pool: outlet")
+    reloader.apply(tmp_path / "outlet.yaml")
+    assert set(store) == {"outlet", "shop"}  # shop, untouched on disk, was tried again
+    assert store.errors == {}
 
 
 class NamedPools:

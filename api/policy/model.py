@@ -86,6 +86,8 @@ class _Section(BaseModel):
 class CognitoConfig(_Section):
     user_pool: Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
     """Logical pool name; the embedded backend creates one pool per name."""
+    shared: StrictBool = False
+    """true: shares the pool knowingly; every file naming the pool must say so (usernames are unique across them)."""
     user_pool_id: StrictStr | None = None
     """aws backend: the id of the existing user pool."""
     client_id: StrictStr | None = None

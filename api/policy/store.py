@@ -14,6 +14,7 @@ from types import MappingProxyType
 
 from api.policy.loader import PolicyError
 from api.policy.model import TenantPolicy
+from api.policy.sharing import undeclared_shares
 
 
 class PolicyStore(Mapping[str, TenantPolicy]):
@@ -27,6 +28,16 @@ class PolicyStore(Mapping[str, TenantPolicy]):
             self._add_to_pool(tenant)
         self._errors: Mapping[Path, tuple[PolicyError, ...]] = MappingProxyType({})
         self._lock = threading.Lock()  # serialises writers; readers take the current snapshot
+
+    @classmethod
+    def admitting(cls, tenants: Mapping[str, TenantPolicy]) -> PolicyStore:
+        """The store of a directory loaded at start-up: the tenants of a pool shared without every file
+        declaring it are refused (their files listed in `errors`), the others serve."""
+        refused = undeclared_shares(tenants)
+        store = cls({name: tenant for name, tenant in tenants.items() if tenant.path not in refused})
+        for path, errors in refused.items():
+            store.refuse(path, errors)
+        return store
 
     def __getitem__(self, tenant: str) -> TenantPolicy:
         return self._tenants[tenant]
