@@ -229,3 +229,34 @@ def test_a_hostile_file_is_refused_and_reload_goes_on(served: tuple[httpx.Client
     assert "aliases" in messages
     edit(directory / "acme.yaml", "self_signup: false", "self_signup: true")
     assert eventually(lambda: form(http, "acme")["data"]["registrationForm"]["enabled"])
+
+
+class RecordingPools(NamedPools):
+    def __init__(self) -> None:
+        self.bound: list[tuple[str, int]] = []  # pool name, how many tenants' rules
+
+    def bind(self, name: str, policies: Sequence[Policy]) -> PoolBinding:
+        self.bound.append((name, len(policies)))
+        return super().bind(name, policies)
+
+
+def test_a_tenant_leaving_a_shared_pool_leaves_it_to_the_rules_of_the_others(tmp_path: Path) -> None:
+    from api.policy import load_directory  # noqa: PLC0415
+    from api.policy.store import PolicyStore  # noqa: PLC0415
+    from api.reload import PolicyReloader  # noqa: PLC0415
+
+    declared = (
+        (DEMO_POLICIES / "shop.yaml")
+        .read_text(encoding="utf-8")
+        .replace("pool: shop\n", "pool: shop\n  shared: true\n")
+    )
+    for name in ("shop", "blog"):
+        (tmp_path / f"{name}.yaml").write_text(declared, encoding="utf-8")
+    store = PolicyStore.admitting(load_directory(tmp_path))
+    binder = RecordingPools()
+    reloader = PolicyReloader(tmp_path, store, binder, {})
+    edit(tmp_path / "blog.yaml", "user_pool: shop", "user_pool: blog")
+    reloader.apply(tmp_path / "blog.yaml")
+    # blog may have been the tenant that kept sign-up open: pool "shop" is bound again for shop alone.
+    assert binder.bound == [("blog", 1), ("shop", 1)]
+    assert store.pool_tenants("shop") == {"shop"}
