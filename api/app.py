@@ -25,6 +25,7 @@ from api.registration import (
     AccessTokens,
     AttemptLimiter,
     MemorySingleUse,
+    OriginRule,
     RedisSingleUse,
     SessionSealer,
     build_use_cases,
@@ -72,6 +73,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         for name in {t.policy.cognito.user_pool for t in store.values()}
     }
 
+    # One rule for the CORS preflight (any tenant) and the use cases (the request's tenant).
+    origins = OriginRule(store, loopback=settings.loopback_origins())
     use_cases = build_use_cases(
         store,
         pools,
@@ -81,6 +84,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         tokens=AccessTokens(backend.keys),
         used_sessions=RedisSingleUse(settings.redis_url) if settings.redis_url else MemorySingleUse(),
         clock=clock,
+        origins=origins,
     )
     graphql = GraphQLView(
         build_schema(production=settings.production),
@@ -136,7 +140,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         lifespan=lifespan,
         middleware=[
             Middleware(AllowedHosts, hosts=settings.host_names()),
-            Middleware(BrowserOrigins, allowed=store.origin_allowed),
+            Middleware(BrowserOrigins, allowed=origins.allows_some_tenant),
             Middleware(RequestLimits, max_body_bytes=settings.max_body_bytes, body_timeout=settings.body_timeout),
         ],
     )

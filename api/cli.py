@@ -27,7 +27,7 @@ from api.observability.logging import configure as configure_logging
 from api.policy import PolicyError, PolicyLoadError, TenantPolicy, load_directory, load_policy
 from api.policy.checks import Problem
 from api.policy.loader import located, policy_files
-from api.policy.sharing import undeclared_shares
+from api.policy.store import PolicyStore
 from api.settings import Settings, SettingsError
 
 
@@ -125,10 +125,8 @@ def _check(args: argparse.Namespace) -> int:
     if _refuse_unreadable((directory, True)):
         return 2
     try:
-        tenants = load_directory(directory)
-        refused = undeclared_shares(tenants)  # the server would not serve them
-        tenants = {name: tenant for name, tenant in tenants.items() if tenant.path not in refused}
-        errors = [e for errors in refused.values() for e in errors]
+        store = PolicyStore.admitting(load_directory(directory))  # the tenants as the server would serve them
+        tenants, errors = dict(store), [e for errors in store.errors.values() for e in errors]
         if args.against_pool:
             errors += _pool_problems(tenants, Settings.from_env())
     except PolicyLoadError as exc:

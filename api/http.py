@@ -13,9 +13,10 @@ at most 64 deep, no number Python refuses to read, no unpaired surrogate. Whatev
 answer is a 4xx, never a 500.
 
 BrowserOrigins: CORS. A browser page may call the API from the API's own origin (GraphiQL) or from an
-origin some tenant lists in `cors.allowed_origins`. A preflight from any other origin is refused (403),
-and its other requests are answered without Access-Control-Allow-Origin, so the browser keeps the
-answer from the page.
+origin some tenant allows (`cors.allowed_origins`, and in development any loopback origin: the rule is
+api.registration.tenancy.OriginRule, handed in as `allowed`). A preflight from any other origin is
+refused (403) and logged at INFO, and its other requests are answered without
+Access-Control-Allow-Origin, so the browser keeps the answer from the page.
 
 Every refusal is GraphQL-shaped, `{"errors": [{"message": ..., "extensions": {"code": ...}}]}`, closes
 the connection, and is logged at INFO without any of the request's content.
@@ -271,7 +272,8 @@ class BrowserOrigins:
 
     A preflight carries no body, so it cannot say which tenant a request is for: it is answered for
     the union of the tenants' origins, and the use cases then refuse an origin the request's own tenant
-    does not list (`api.registration.tenancy.Tenancy.policy`, which every use case passes).
+    does not allow (`api.registration.tenancy.Tenancy.policy`, which every use case passes, by the same
+    rule as `allowed`). A refused preflight is logged here, a refused request there: one line each.
     """
 
     def __init__(self, app: ASGIApp, *, allowed: Callable[[str], bool]) -> None:
@@ -290,6 +292,8 @@ class BrowserOrigins:
         allowed = self.allowed(origin)
         if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
             if not allowed:
+                # The origin quoted (repr): it is the page's to choose, and must not pass for another field.
+                log.info("refused a CORS preflight: origin=%r: no tenant lists it in cors.allowed_origins", origin)
                 await send({"type": "http.response.start", "status": 403, "headers": [(b"vary", b"Origin")]})
                 await send({"type": "http.response.body", "body": b""})
                 return

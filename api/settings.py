@@ -186,6 +186,15 @@ class Settings:
     # (REGAPI_BODY_TIMEOUT); it gets 408 after.
     header_timeout: float = DEFAULT_HEADER_TIMEOUT
     body_timeout: float = DEFAULT_BODY_TIMEOUT
+    # In development, pages on the developer's own machine (http(s)://localhost, 127.0.0.1, [::1], any port)
+    # may call every tenant without a `cors.allowed_origins` entry (REGAPI_DEV_ORIGINS=0 turns it off);
+    # never in production, whatever this says (`loopback_origins`).
+    dev_origins: bool = True
+
+    def loopback_origins(self) -> bool:
+        """Whether loopback origins may call every tenant: in development unless switched off, never in
+        production, where every origin a browser calls from is a tenant's decision."""
+        return self.dev_origins and not self.production
 
     def host_names(self) -> tuple[str, ...]:
         """The Host names served: `allowed_hosts`, or in development the local ones."""
@@ -206,6 +215,15 @@ class Settings:
         env = os.environ if env is None else env
         backend = _choice(env, "REGAPI_BACKEND", BACKENDS, "embedded")
         secret = env.get("REGAPI_SESSION_SECRET")
+        production = _choice(env, "REGAPI_ENV", ENVIRONMENTS, "development") == "production"
+        dev_origins = _flag(env, "REGAPI_DEV_ORIGINS", not production)
+        if production and dev_origins:
+            # Asked for in production: refused rather than ignored, so the operator learns at start-up, not
+            # from a browser's CORS error, that production serves loopback pages only where a tenant lists them.
+            raise SettingsError(
+                "REGAPI_DEV_ORIGINS is for development only: with REGAPI_ENV=production list the origins in "
+                "the tenants' cors.allowed_origins"
+            )
         return cls(
             host=env.get("REGAPI_HOST", "127.0.0.1"),
             port=_port(env),
@@ -219,7 +237,7 @@ class Settings:
             or env.get("AWS_DEFAULT_REGION")
             or "us-east-1",
             session_secret=secret.encode() if secret else None,
-            production=_choice(env, "REGAPI_ENV", ENVIRONMENTS, "development") == "production",
+            production=production,
             reload=_flag(env, "REGAPI_RELOAD", True),
             max_body_bytes=_positive_int(env, "REGAPI_MAX_BODY_BYTES", 64 * 1024),
             redis_url=env.get("REGAPI_REDIS_URL") or None,
@@ -227,4 +245,5 @@ class Settings:
             allowed_hosts=_hosts(env),
             header_timeout=_seconds(env, "REGAPI_HEADER_TIMEOUT", DEFAULT_HEADER_TIMEOUT),
             body_timeout=_seconds(env, "REGAPI_BODY_TIMEOUT", DEFAULT_BODY_TIMEOUT),
+            dev_origins=dev_origins,
         )

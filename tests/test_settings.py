@@ -19,6 +19,7 @@ REFUSED = [
     ("REGAPI_BACKEND", "cognito", "embedded or aws"),
     ("REGAPI_RELOAD", "maybe", "1, true, yes or on"),
     ("REGAPI_RELOAD", "2", "0, false, no or off"),
+    ("REGAPI_DEV_ORIGINS", "localhost", "0, false, no or off"),
     ("REGAPI_PORT", "http", "port number"),
     ("REGAPI_PORT", "70000", "port number"),
     ("REGAPI_MAX_BODY_BYTES", "-1", "positive whole number"),
@@ -75,6 +76,25 @@ def test_the_hosts_served() -> None:
     assert Settings(host="fd00::5").host_names() == (*DEVELOPMENT_HOSTS, "[fd00::5]")
     assert Settings(production=True).host_names() == ()  # create_app refuses to start (tests/test_app.py)
     assert Settings(production=True, allowed_hosts=("api.example.com",)).host_names() == ("api.example.com",)
+
+
+def test_loopback_origins_are_a_development_default_only() -> None:
+    """What the default means over HTTP is in tests/test_cors.py; here, who gets it."""
+    assert Settings.from_env({}).loopback_origins()
+    assert not Settings.from_env({"REGAPI_DEV_ORIGINS": "0"}).loopback_origins()
+    production = {"REGAPI_ENV": "production", "REGAPI_ALLOWED_HOSTS": "api.example.com"}
+    assert not Settings.from_env(production).loopback_origins()
+    assert not Settings.from_env({**production, "REGAPI_DEV_ORIGINS": "off"}).loopback_origins()
+    assert not Settings(production=True, dev_origins=True).loopback_origins()
+
+
+def test_loopback_origins_asked_for_in_production_are_refused() -> None:
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env({"REGAPI_ENV": "production", "REGAPI_DEV_ORIGINS": "1"})
+    assert str(refused.value) == (
+        "REGAPI_DEV_ORIGINS is for development only: with REGAPI_ENV=production list the origins in the tenants' "
+        "cors.allowed_origins"
+    )
 
 
 def serve(**env: str) -> subprocess.CompletedProcess[str]:

@@ -198,7 +198,7 @@ class AttemptLimits(_Section):
 
 class Cors(_Section):
     allowed_origins: list[Annotated[StrictStr, Field(pattern=r"^https?://[^/\s]+$")]] = Field(default_factory=list)
-    """Browser origins (scheme://host[:port]) whose pages may call this tenant; none by default."""
+    """Browser origins (scheme://host[:port]) whose pages may call this tenant; in development loopback ones too."""
 
 
 class Admins(_Section):

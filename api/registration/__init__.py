@@ -51,7 +51,7 @@ from api.registration.requests import (
 from api.registration.self_service import SelfService
 from api.registration.sessions import SessionSealer
 from api.registration.single_use import MemorySingleUse, RedisSingleUse, SingleUse
-from api.registration.tenancy import Tenancy
+from api.registration.tenancy import OriginRule, Tenancy
 from api.registration.tokens import AccessTokens
 
 
@@ -71,9 +71,12 @@ def build_use_cases(
     tokens: AccessTokens,
     used_sessions: SingleUse,
     clock: Clock | None = None,
+    origins: OriginRule | None = None,
 ) -> UseCases:
+    """`origins`: the browser origins that may call each tenant, the same rule the app answers CORS
+    preflights by; without it, only the origins the policies list."""
     clock = clock or SystemClock()
-    tenancy = Tenancy(policies, pools, provider)
+    tenancy = Tenancy(policies, pools, provider, origins)
     return UseCases(
         self_service=SelfService(
             tenancy, provider, limiter=limiter, sealer=sealer, used_sessions=used_sessions, clock=clock
@@ -109,6 +112,7 @@ __all__ = [
     "Invited",
     "MemorySingleUse",
     "Operation",
+    "OriginRule",
     "PasswordChangeRequired",
     "PendingSignUp",
     "RedisSingleUse",

@@ -1,6 +1,9 @@
 """What every use case does first: find the tenant, check the page's origin, name the user as the
 tenant spells it, and decide with the engine (writing the audit line).
 
+Which browser origins may call which tenant is decided here only (`OriginRule`): the CORS preflight
+(api.http.BrowserOrigins, for any tenant) and every use case (for the request's tenant) ask the same rule.
+
 Ownership in shared pools lives here too: a user belongs to the tenant stamped on it, and an unstamped
 user (created outside regapi) to the pool's only tenant.
 """
@@ -10,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 
@@ -54,6 +58,37 @@ class Target:
         return self.policy.policy.registration.prevent_user_existence_errors
 
 
+# An origin exactly as a browser serialises a page on the developer's own machine: scheme, one of the three
+# loopback hosts, an optional port; nothing else (no user info, path, trailing dot, upper case, or longer
+# name such as localhost.evil.example or 127.0.0.1.nip.io, which any DNS owner can point anywhere).
+_LOOPBACK_ORIGIN = re.compile(r"https?://(?:localhost|127\.0\.0\.1|\[::1\])(?::(?P<port>[1-9][0-9]{0,4}))?")
+
+
+def loopback_origin(origin: str) -> bool:
+    """Whether `origin` is a page on this machine: http(s)://localhost, 127.0.0.1 or [::1], any port."""
+    match = _LOOPBACK_ORIGIN.fullmatch(origin)
+    return match is not None and int(match["port"] or 0) <= 65535
+
+
+class OriginRule:
+    """The browser origins whose pages may call a tenant: those its policy lists (`cors.allowed_origins`),
+    and, when `loopback` is on (development, see Settings.loopback_origins), every loopback origin."""
+
+    def __init__(self, policies: PolicyStore, *, loopback: bool) -> None:
+        self._policies = policies
+        self._loopback = loopback
+
+    def _by_default(self, origin: str) -> bool:
+        return self._loopback and loopback_origin(origin)
+
+    def allows(self, policy: TenantPolicy, origin: str) -> bool:
+        return origin in policy.policy.cors.allowed_origins or self._by_default(origin)
+
+    def allows_some_tenant(self, origin: str) -> bool:
+        """The preflight's question: a preflight has no body, so it cannot say which tenant it is for."""
+        return self._policies.origin_allowed(origin) or self._by_default(origin)
+
+
 def new_user_attributes(target: Target, sent: Attributes, origin: str) -> dict[str, str]:
     """What Cognito stores for a new user: what the policy allowed, plus regapi's stamps (tenant and
     how the user came), plus the e-mail address when it is the username."""
@@ -66,19 +101,28 @@ def new_user_attributes(target: Target, sent: Attributes, origin: str) -> dict[s
 
 
 class Tenancy:
-    def __init__(self, policies: PolicyStore, pools: Mapping[str, PoolBinding], provider: IdentityProvider) -> None:
+    def __init__(
+        self,
+        policies: PolicyStore,
+        pools: Mapping[str, PoolBinding],
+        provider: IdentityProvider,
+        origins: OriginRule | None = None,
+    ) -> None:
+        """`origins`: the rule the app also answers preflights by; without one, only the listed origins."""
         self._policies = policies
         self._pools = pools
         self._provider = provider
+        self._origins = origins or OriginRule(policies, loopback=False)
 
     def policy(self, tenant: str, caller: Caller) -> TenantPolicy:
         """The tenant's policy, if it exists and the calling page's origin may call it (a browser page
-        may call only the tenants that list its origin; nothing is listed by default)."""
+        may call only the tenants that list its origin, and in development any tenant from a loopback origin)."""
         policy = self._policies.get(tenant)
         if policy is None:
             refuse(no_tenant(tenant))
-        if caller.origin is not None and caller.origin not in policy.policy.cors.allowed_origins:
-            audit.info("origin refused tenant=%s", tenant)
+        if caller.origin is not None and not self._origins.allows(policy, caller.origin):
+            # The origin quoted (repr): it is the page's to choose, and must not pass for another field.
+            audit.info("origin refused tenant=%s origin=%r: not in its cors.allowed_origins", tenant, caller.origin)
             refuse(ORIGIN_REFUSED)
         return policy
 
