@@ -68,6 +68,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     routes = []
     if backend.embedded is not None:
         routes.append(Route("/dev/outbox", _outbox_endpoint(backend.embedded, store)))
+        routes += backend.embedded.routes()  # its pools' key sets and discovery documents, at their issuers
     pools: dict[str, PoolBinding] = {
         name: backend.binder.bind(name, [store[t].policy for t in sorted(store.pool_tenants(name))])
         for name in {t.policy.cognito.user_pool for t in store.values()}

@@ -1,13 +1,15 @@
 """The Cognito client, pool binder and key source of each backend, built in one place for the app and the CLI.
 
 embedded: moto in this process with regapi's fidelity layer; pools created from the policies; tokens
-signed by the key pair moto ships. aws: real Cognito or a compatible endpoint (`Settings.region`,
-`Settings.cognito_endpoint`); pools that exist already, named by id in the policies, with the client
-secrets read from the environment; signing keys fetched from each pool's JWKS URL.
+signed by a key pair of the process, for issuers under the API's own address (`/dev/cognito`).
+aws: real Cognito or a compatible endpoint (`Settings.region`, `Settings.cognito_endpoint`); pools that
+exist already, named by id in the policies, with the client secrets read from the environment; signing
+keys fetched from each pool's JWKS URL.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,6 +25,8 @@ from api.settings import Settings
 
 if TYPE_CHECKING:
     from api.cognito.embedded import EmbeddedCognito
+
+log = logging.getLogger("regapi")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,15 +46,23 @@ class Backend:
 def build(settings: Settings, *, clock: Clock | None = None, env: Mapping[str, str] | None = None) -> Backend:
     """The backend `settings` names. `env` holds the client secrets the policies name (aws backend only)."""
     if settings.backend == "embedded":
-        return embedded(clock=clock)
+        return embedded(settings, clock=clock)
     return aws(settings, env=env)
 
 
-def embedded(*, clock: Clock | None = None) -> Backend:
+def embedded(settings: Settings | None = None, *, clock: Clock | None = None) -> Backend:
+    """The in-process Cognito. Its tokens name the API's address (`settings.host` and `port`, where the
+    API serves the pools' key sets) as their issuer: settings naming another address than the one the
+    API listens on give tokens whose key sets cannot be found there."""
     from api.cognito.embedded import EmbeddedCognito, EmbeddedKeySource  # noqa: PLC0415 - moto only here
+    from api.cognito.embedded.discovery import listening_url  # noqa: PLC0415
 
-    cognito = EmbeddedCognito(clock=clock)
-    return Backend(cognito.client, CognitoAdapter(cognito.client), EmbeddedPools(cognito), EmbeddedKeySource(), cognito)
+    settings = settings or Settings()
+    if settings.port == 0:
+        log.warning("REGAPI_PORT=0: the embedded tokens name port 0 in their issuer, where no key set is served")
+    cognito = EmbeddedCognito(clock=clock, api_url=listening_url(settings.host, settings.port))
+    keys = EmbeddedKeySource(cognito)
+    return Backend(cognito.client, CognitoAdapter(cognito.client), EmbeddedPools(cognito), keys, cognito)
 
 
 def aws(settings: Settings, *, env: Mapping[str, str] | None = None) -> Backend:

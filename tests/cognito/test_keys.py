@@ -1,32 +1,43 @@
 """The issuer of a pool's tokens on the aws backend, which admin access tokens must name.
 
-`regapi cognito serve` is moto's server: its tokens carry AWS's issuer form
-(`https://cognito-idp.us-east-1.amazonaws.com/<pool id>`) whatever its own URL, and its discovery document
-says so. Other Cognito-compatible endpoints issue for their own URL (`<endpoint>/<pool id>`). Both are
-tested with tokens signed by the pool's real key (the key pair moto ships), carrying each issuer.
+`regapi cognito serve` issues its tokens for its own address (`http://HOST:PORT/<pool id>`), signed with a
+key of its own process, and its discovery document says so: regapi, reaching it through a proxy (another
+address), takes the issuer from that document. An endpoint serving none issues for its own URL
+(`<endpoint>/<pool id>`); REGAPI_COGNITO_ISSUER overrides both. Tokens of another issuer than the
+endpoint's cannot be signed with its key, which never leaves its process, so the cases needing one run
+on a small endpoint of the test's own whose private key the test holds.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import json
 import secrets
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from joserfc import jwt
+from joserfc.jwk import RSAKey
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from api.cognito.adapter import create_client
 from api.cognito.keys import HttpKeySource
 from api.cognito.port import PoolBinding
+from api.registration.tokens import AccessTokens
 from api.settings import Settings, SettingsError
 from tests.helpers.client import Api
 from tests.helpers.documents import EXPLAIN
 from tests.helpers.flows import confirm, sign_in, sign_up
 from tests.helpers.proxy import Fault, FaultProxy, api_behind
-from tests.helpers.server import provision_remote
+from tests.helpers.server import LiveServer, provision_remote
 
 PASSWORD = "club pass 12"
 AWS_FORM = "https://cognito-idp.us-east-1.amazonaws.com/"
@@ -71,14 +82,12 @@ def admin_token(proxy: FaultProxy, standalone_cognito: str, provisioned: tuple[P
     return token
 
 
-def issued_by(token: str, issuer: str) -> str:
-    """The same token with another `iss`, signed by the pool's key: what an endpoint issuing for `issuer` gives."""
-    from joserfc import jwt  # noqa: PLC0415
-    from joserfc.jwk import RSAKey  # noqa: PLC0415
+def signed_with_motos_key(claims: dict[str, Any]) -> str:
+    """What anyone can sign: moto ships its key pair, private half included."""
     from moto.utilities.utils import load_resource  # noqa: PLC0415
 
     key = RSAKey.import_key(load_resource("cognitoidp/resources/jwks-private.json"))
-    return jwt.encode({"kid": "dummy", "alg": "RS256"}, {**claims_of(token), "iss": issuer}, key)
+    return jwt.encode({"kid": "dummy", "alg": "RS256"}, claims, key)
 
 
 def admits(api: Api, token: str) -> bool:
@@ -89,40 +98,89 @@ def admits(api: Api, token: str) -> bool:
     return bool(body["data"]["explainRegistration"]["tenant"] == "club")
 
 
-def test_the_endpoints_tokens_name_awss_issuer_form(admin_token: str) -> None:
-    assert claims_of(admin_token)["iss"].startswith(AWS_FORM)
+def pool_id_of(token: str) -> str:
+    return str(claims_of(token)["iss"]).rsplit("/", 1)[1]
+
+
+def test_the_endpoints_tokens_name_its_own_address_and_key(standalone_cognito: str, admin_token: str) -> None:
+    assert claims_of(admin_token)["iss"] == f"{standalone_cognito}/{pool_id_of(admin_token)}"
+    header = json.loads(base64.urlsafe_b64decode(admin_token.split(".", maxsplit=1)[0] + "=="))
+    assert header["kid"] != "dummy"
 
 
 def test_on_an_endpoint_the_issuer_is_the_one_its_discovery_document_names(
     proxy: FaultProxy, standalone_cognito: str, provisioned: tuple[Path, dict[str, str]], admin_token: str
 ) -> None:
-    pool_id = claims_of(admin_token)["iss"].rsplit("/", 1)[1]
     with serving(proxy, standalone_cognito, provisioned) as api:
-        assert admits(api, admin_token)
-        assert not admits(api, issued_by(admin_token, f"{proxy.url}/{pool_id}"))
+        assert admits(api, admin_token)  # its issuer is the endpoint's own address, not the proxy's
+        assert not admits(api, signed_with_motos_key(claims_of(admin_token)))
     assert proxy.forwarded["openid-configuration"]
 
 
 def test_an_endpoint_serving_no_discovery_document_issues_for_its_own_url(
     proxy: FaultProxy, standalone_cognito: str, provisioned: tuple[Path, dict[str, str]], admin_token: str
 ) -> None:
-    pool_id = claims_of(admin_token)["iss"].rsplit("/", 1)[1]
     with (
         serving(proxy, standalone_cognito, provisioned) as api,
         proxy.fault(Fault.NOT_FOUND, only={"openid-configuration"}),
     ):
-        assert admits(api, issued_by(admin_token, f"{proxy.url}/{pool_id}"))
-        assert not admits(api, admin_token)
+        assert not admits(api, admin_token)  # the proxy's URL is regapi's endpoint, not the issuer
+    assert accepted_by_an_endpoint(discovery=None, token_issuer="{endpoint}/us-east-1_own")
+    assert not accepted_by_an_endpoint(discovery=None, token_issuer="http://elsewhere.test/us-east-1_own")
 
 
 def test_regapi_cognito_issuer_names_the_issuer(
     proxy: FaultProxy, standalone_cognito: str, provisioned: tuple[Path, dict[str, str]], admin_token: str
 ) -> None:
-    pool_id = claims_of(admin_token)["iss"].rsplit("/", 1)[1]
+    before = proxy.seen["openid-configuration"]
+    with serving(proxy, standalone_cognito, provisioned, REGAPI_COGNITO_ISSUER=standalone_cognito) as api:
+        assert admits(api, admin_token)
     with serving(proxy, standalone_cognito, provisioned, REGAPI_COGNITO_ISSUER="http://issuer.test/{pool_id}") as api:
-        assert admits(api, issued_by(admin_token, f"http://issuer.test/{pool_id}"))
         assert not admits(api, admin_token)
-        assert not admits(api, issued_by(admin_token, f"http://issuer.test/{pool_id}x"))
+    assert proxy.seen["openid-configuration"] == before  # a configured issuer is not asked for
+
+
+def test_a_discovery_documents_issuer_wins_over_the_endpoints_url() -> None:
+    assert accepted_by_an_endpoint(
+        discovery="http://issuer.test/pools/{pool_id}", token_issuer="http://issuer.test/pools/us-east-1_own"
+    )
+    assert not accepted_by_an_endpoint(
+        discovery="http://issuer.test/pools/{pool_id}", token_issuer="{endpoint}/us-east-1_own"
+    )
+
+
+def accepted_by_an_endpoint(*, discovery: str | None, token_issuer: str) -> bool:
+    """Whether regapi, on an endpoint of the test's own that serves a key set (and, unless `discovery` is
+    None, a discovery document naming that issuer), admits an admin token of `token_issuer`."""
+    key = RSAKey.generate_key(2048, parameters={"kid": "test-key"}, private=True)
+
+    async def jwks(_: Request) -> JSONResponse:
+        return JSONResponse({"keys": [{**key.as_dict(private=False), "alg": "RS256", "use": "sig"}]})
+
+    async def openid_configuration(request: Request) -> JSONResponse:
+        if discovery is None:
+            return JSONResponse({}, status_code=404)
+        return JSONResponse({"issuer": discovery.replace("{pool_id}", request.path_params["pool_id"])})
+
+    endpoint = Starlette(
+        routes=[
+            Route("/{pool_id}/.well-known/jwks.json", jwks),
+            Route("/{pool_id}/.well-known/openid-configuration", openid_configuration),
+        ]
+    )
+    pool = PoolBinding("own", "us-east-1_own", "the-client")
+    with LiveServer(endpoint) as server:
+        claims = {
+            "iss": token_issuer.replace("{endpoint}", server.url),
+            "token_use": "access",
+            "client_id": pool.client_id,
+            "exp": int(time.time()) + 600,
+            "username": "boss",
+            "cognito:groups": ["admins"],
+        }
+        token = jwt.encode({"kid": "test-key", "alg": "RS256"}, claims, key)
+        tokens = AccessTokens(HttpKeySource("us-east-1", server.url))
+        return asyncio.run(tokens.admin(pool, token, ["admins"])) == "boss"
 
 
 def test_the_issuer_setting_takes_a_template_or_a_base_url() -> None:

@@ -20,14 +20,21 @@ from api.policy import TenantPolicy, load_directory
 from api.server import http_protocol
 
 
+def loopback_socket() -> socket.socket:
+    """A socket bound to a free loopback port: bind it before building an app that must know its own port
+    (the embedded Cognito's issuer names it), then hand it to LiveServer."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
 class LiveServer:
     """uvicorn in a thread, on a socket bound before start so the port is known and never raced; with the
     protocol `regapi serve` runs (api.server), so the header limits hold here too."""
 
-    def __init__(self, app: Starlette, *, header_timeout: float = 10.0) -> None:
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind(("127.0.0.1", 0))
+    def __init__(self, app: Starlette, *, header_timeout: float = 10.0, sock: socket.socket | None = None) -> None:
+        self._sock = sock or loopback_socket()
         self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
         config = uvicorn.Config(
             app, log_level="warning", lifespan="on", access_log=False, http=http_protocol(header_timeout)

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from api.cognito.adapter import create_client
+from api.cognito.embedded.signing import sign
 from tests.helpers.client import Api, InProcessCognito, StandaloneCognito
 from tests.helpers.documents import EXPLAIN
 from tests.helpers.flows import confirm, sign_in, sign_up
@@ -66,7 +67,8 @@ def test_tokens_of_non_admins_other_tenants_and_forgeries_are_refused(api: Api, 
 
 
 def test_an_expired_or_wrongly_issued_token_is_refused(embedded_api: Api, unique: str) -> None:
-    """Signed with the pool's real key (the embedded Cognito's key pair), but expired or for another client."""
+    """Signed with the pool's real key (the embedded Cognito's key pair, of this process), but expired, for
+    another client or issuer; or signed with the key pair moto ships, whose private half anyone has."""
     from joserfc import jwt  # noqa: PLC0415
     from joserfc.jwk import RSAKey  # noqa: PLC0415
     from moto.utilities.utils import load_resource  # noqa: PLC0415
@@ -74,11 +76,21 @@ def test_an_expired_or_wrongly_issued_token_is_refused(embedded_api: Api, unique
     token = access_token(embedded_api, f"old{unique}", admin=True)
     payload = token.split(".")[1]
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    key = RSAKey.import_key(load_resource("cognitoidp/resources/jwks-private.json"))
-    header = {"kid": "dummy", "alg": "RS256"}
-    resigned = jwt.encode(header, claims, key)
+    resigned = sign(claims)
     assert explain(embedded_api, "club", resigned)["data"]["explainRegistration"]["tenant"] == "club"  # control
-    for change in ({"exp": claims["iat"] - 1}, {"client_id": "another-client"}, {"token_use": "id"}):
-        forged = jwt.encode(header, {**claims, **change}, key)
+    motos_key = RSAKey.import_key(load_resource("cognitoidp/resources/jwks-private.json"))
+    forgeries = [
+        *(
+            sign({**claims, **change})
+            for change in (
+                {"exp": claims["iat"] - 1},
+                {"client_id": "another-client"},
+                {"token_use": "id"},
+                {"iss": claims["iss"].replace("/dev/cognito/", "/")},
+            )
+        ),
+        jwt.encode({"kid": "dummy", "alg": "RS256"}, claims, motos_key),
+    ]
+    for forged in forgeries:
         embedded_api.secrets.add(forged)
-        assert explain(embedded_api, "club", forged)["errors"][0]["extensions"]["code"] == "NOT_AUTHORIZED", change
+        assert explain(embedded_api, "club", forged)["errors"][0]["extensions"]["code"] == "NOT_AUTHORIZED"

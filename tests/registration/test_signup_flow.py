@@ -195,7 +195,8 @@ def test_a_password_reset_by_an_administrator_must_be_reset_first(embedded_api: 
     confirm(embedded_api, username, embedded_api.last_code("shop", username))
     # The administrator acts on the pool directly, as an operator would with the AWS console.
     cognito = boto3.client("cognito-idp", region_name="us-east-1")
-    pools = [p["Id"] for p in cognito.list_user_pools(MaxResults=60)["UserPools"] if p["Name"] == "regapi-shop"]
+    pages = cognito.get_paginator("list_user_pools").paginate(MaxResults=60)  # the process holds many pools
+    pools = [p["Id"] for page in pages for p in page["UserPools"] if p["Name"] == "regapi-shop"]
     for pool_id in pools:
         with contextlib.suppress(cognito.exceptions.UserNotFoundException):
             cognito.admin_reset_user_password(UserPoolId=pool_id, Username=username)

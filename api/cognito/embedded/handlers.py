@@ -6,13 +6,14 @@ expires anything and lets a challenge session answer for any user. The handlers 
 the user-pool calls regapi makes, and the admin calls a developer uses beside them. A boto3 client, and
 therefore the unchanged adapter, sees Cognito's answers, in-process and over HTTP alike.
 
-They are installed on moto's classes once per process (`install`); how is moto_internals' business.
+They are installed on moto's classes once per process (`install`), with the signing of every token by
+regapi's key (api.cognito.embedded.signing); how is moto_internals' business.
 The state moto lacks lives in `api.cognito.embedded.state`.
 """
 
 from __future__ import annotations
 
-from api.cognito.embedded import authentication, invitations, lookups, moto_internals, pools, sign_up, users
+from api.cognito.embedded import authentication, invitations, lookups, moto_internals, pools, sign_up, signing, users
 from api.cognito.embedded.checks import check_password
 
 REPLACED: dict[str, moto_internals.Handler] = {
@@ -46,4 +47,5 @@ def install() -> None:
         create_id_token=authentication.create_id_token,
         check_password=check_password,
         lookups=lookups,
+        resign=signing.resign,
     )

@@ -13,16 +13,15 @@ module of api/cognito/embedded imports moto, apart from `mock_aws` (moto's publi
   `_find_backend_by_access_token`; the module's `cognitoidp_backends`;
 - `CognitoIdpBackend`: `_validate_password`, `_verify_email_is_not_used`, `list_users` (its
   `__wrapped__` filtering) and `list_users_in_group` (all replaced), `user_pools`, `sessions`;
-- `CognitoIdpUserPool`: `_get_user` and `create_id_token` (replaced), `create_jwt`, `users` (made a
-  property holding a UserIndex), `access_tokens`, `id_tokens`;
+- `CognitoIdpUserPool`: `_get_user` and `create_id_token` (replaced), `create_jwt` (wrapped: its token
+  signed again, by `signing`), `users` (made a property holding a UserIndex), `access_tokens`, `id_tokens`;
 - `CognitoIdpUser`: `password` (moto keeps it in clear), `attributes` (made a property that refiles the
   user: moto replaces the list on every change, never edits it in place), its constructor;
 - `CognitoIdpUserPoolAttribute(name, custom, schema)` and its `STANDARD_SCHEMA`;
 - `moto.utilities.paginator`: `paginate`, and `Paginator`'s `_max_results`, `_parsed_token`,
   `_check_predicate`, `_build_next_token`, with `moto.cognitoidp.utils.PAGINATION_MODEL`;
 - the result and error classes of `moto.core.responses`, `moto.core.exceptions` and
-  `moto.cognitoidp.exceptions`, re-exported here; `moto.utilities.utils.load_resource` and the key set
-  moto signs with (`cognitoidp/resources/jwks-public.json`);
+  `moto.cognitoidp.exceptions`, re-exported here;
 - moto's server, `moto.moto_server.werkzeug_app` (`DomainDispatcherApplication`, `create_backend_app`,
   `MotoRequestHandler`), imported only when `regapi cognito serve` runs.
 
@@ -67,7 +66,6 @@ from moto.cognitoidp.utils import PAGINATION_MODEL
 from moto.core.exceptions import InvalidToken, JsonRESTError
 from moto.core.responses import ActionResult, EmptyResult
 from moto.utilities.paginator import Paginator, paginate
-from moto.utilities.utils import load_resource
 
 from api.cognito.embedded.user_index import UserIndex
 
@@ -200,12 +198,6 @@ def add_standard_attributes(pool: CognitoIdpUserPool) -> None:
             pool.schema_attributes[name] = CognitoIdpUserPoolAttribute(name, False, schema)
 
 
-def signing_keys() -> Mapping[str, Any]:
-    """The public key set moto signs every token with (one key pair it ships)."""
-    keys: Mapping[str, Any] = load_resource("cognitoidp/resources/jwks-public.json")
-    return keys
-
-
 def cognito_wsgi_app() -> Any:
     """moto's own server application, dispatching to its backends by the request's service."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app  # noqa: PLC0415 - server only
@@ -312,10 +304,11 @@ def install(
     create_id_token: IdTokenFactory,
     check_password: PasswordCheck,
     lookups: ModuleType,
+    resign: Callable[[str, str], str],
 ) -> None:
-    """Put the given handlers in place of moto's (by method name), wrap others around moto's own, run
-    one request at a time, index every pool's users, and replace moto's ID token, password check, user
-    lookup and the other scans of its users (`lookups`); idempotent, process-wide."""
+    """Put the given handlers in place of moto's (by method name), wrap others around moto's own, run one
+    request at a time, index users, replace moto's ID token, password check and scans of users (`lookups`),
+    re-sign its tokens (`resign(pool id, token)`; moto files the result); idempotent, process-wide."""
     global _installed  # noqa: PLW0603 - a process-wide, once-only patch
     with _install_lock:
         if _installed:
@@ -340,6 +333,13 @@ def install(
         models: Any = CognitoIdpUserPool
         models._get_user = lookups.find_user
         models.create_id_token = create_id_token
+        moto_create_jwt = models.create_jwt
+
+        def create_jwt(pool: CognitoIdpUserPool, *args: Any, **kwargs: Any) -> tuple[str, int]:
+            token, expires_in = moto_create_jwt(pool, *args, **kwargs)
+            return resign(pool.id, token), expires_in
+
+        models.create_jwt = create_jwt
         models.users = property(users_of, _set_users)
         cast(Any, CognitoIdpUser).attributes = property(_attributes, _set_attributes)
         backend_class: Any = CognitoIdpBackend

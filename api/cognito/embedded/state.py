@@ -1,6 +1,6 @@
 """What the embedded Cognito must remember that moto does not: codes, when a temporary password was
-issued, which user a challenge session belongs to. One PoolRules per user pool, with the clock and
-outbox of whoever owns the pool."""
+issued, which user a challenge session belongs to. One PoolRules per user pool, with the clock, outbox
+and issuer of whoever owns the pool."""
 
 from __future__ import annotations
 
@@ -30,9 +30,11 @@ class PoolRules:
     """A pool's codes, temporary passwords and challenge sessions, by username (sessions also by the
     session, for the answer), so that nothing here is found by a scan. Read and change under `lock`."""
 
-    def __init__(self, clock: Clock, outbox: Outbox) -> None:
+    def __init__(self, clock: Clock, outbox: Outbox, issuer: str | None = None) -> None:
         self.clock = clock
         self.outbox = outbox
+        # The `iss` of the pool's tokens (api.cognito.embedded.signing); None keeps moto's AWS form.
+        self.issuer = issuer
         self.codes: dict[str, IssuedCode] = {}
         self.temporary_passwords: dict[str, datetime] = {}
         self.sessions: dict[str, IssuedSession] = {}
@@ -61,27 +63,33 @@ class PoolRules:
                 self.sessions.pop(session, None)
 
 
+def issuer(base: str | None, pool_id: str) -> str | None:
+    """A pool's issuer: its id under the base URL its key set is served at, if any."""
+    return None if base is None else f"{base}/{pool_id}"
+
+
 class Registry:
     """Pool id -> rules. A pool nobody attached (one a client created with boto3) gets the defaults."""
 
     def __init__(self) -> None:
         self._rules: dict[str, PoolRules] = {}
         self._lock = threading.Lock()
-        self._default: tuple[Clock, Outbox] = (SystemClock(), Outbox())
+        self._default: tuple[Clock, Outbox, str | None] = (SystemClock(), Outbox(), None)
 
-    def set_default(self, clock: Clock, outbox: Outbox) -> None:
-        """The clock and outbox of pools created from outside, as in `regapi cognito serve`."""
+    def set_default(self, clock: Clock, outbox: Outbox, issuer_base: str | None = None) -> None:
+        """The clock, outbox and issuer base of pools created from outside, as in `regapi cognito serve`."""
         with self._lock:
-            self._default = (clock, outbox)
+            self._default = (clock, outbox, issuer_base)
 
-    def attach(self, pool_id: str, clock: Clock, outbox: Outbox) -> None:
+    def attach(self, pool_id: str, clock: Clock, outbox: Outbox, issuer_base: str | None = None) -> None:
         with self._lock:
-            self._rules[pool_id] = PoolRules(clock, outbox)
+            self._rules[pool_id] = PoolRules(clock, outbox, issuer(issuer_base, pool_id))
 
     def rules(self, pool_id: str) -> PoolRules:
         with self._lock:
             if pool_id not in self._rules:
-                self._rules[pool_id] = PoolRules(*self._default)
+                clock, outbox, base = self._default
+                self._rules[pool_id] = PoolRules(clock, outbox, issuer(base, pool_id))
             return self._rules[pool_id]
 
 
