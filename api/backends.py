@@ -9,7 +9,6 @@ keys fetched from each pool's JWKS URL.
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,8 +24,6 @@ from api.settings import Settings
 
 if TYPE_CHECKING:
     from api.cognito.embedded import EmbeddedCognito
-
-log = logging.getLogger("regapi")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +55,6 @@ def embedded(settings: Settings | None = None, *, clock: Clock | None = None) ->
     from api.cognito.embedded.discovery import listening_url  # noqa: PLC0415
 
     settings = settings or Settings()
-    if settings.port == 0:
-        log.warning("REGAPI_PORT=0: the embedded tokens name port 0 in their issuer, where no key set is served")
     cognito = EmbeddedCognito(clock=clock, api_url=listening_url(settings.host, settings.port))
     keys = EmbeddedKeySource(cognito)
     return Backend(cognito.client, CognitoAdapter(cognito.client), EmbeddedPools(cognito), keys, cognito)

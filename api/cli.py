@@ -59,10 +59,8 @@ def _refuse_unreadable(*paths: tuple[Path, bool]) -> bool:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn  # noqa: PLC0415 - only the server needs it
-
+    from api import server  # noqa: PLC0415 - only the server needs uvicorn
     from api.app import ConfigurationError, create_app  # noqa: PLC0415
-    from api.server import http_protocol  # noqa: PLC0415
 
     configure_logging(logging.INFO)  # one escaped, capped line per record (api/observability/logging.py)
     try:
@@ -75,6 +73,12 @@ def _serve(args: argparse.Namespace) -> int:
     if _refuse_unreadable((settings.policy_dir, True)):
         return 2
     try:
+        sock = server.listen(settings.host, settings.port)
+    except OSError as exc:
+        print(f"regapi: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    settings = replace(settings, port=sock.getsockname()[1])  # the port chosen, when REGAPI_PORT=0
+    try:
         app = create_app(settings)
     except PolicyLoadError as exc:
         print(f"regapi: refusing to start, the policies have problems:\n{exc}", file=sys.stderr)
@@ -85,15 +89,7 @@ def _serve(args: argparse.Namespace) -> int:
     # Everything built so far (policies, schema, clients) lives as long as the process: keep it out of the
     # cyclic collector's scans, which would otherwise walk thousands of tenants' objects on every pass.
     gc.freeze()
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level="info",
-        log_config=None,  # uvicorn's own lines go to the root logger's handler, escaped like regapi's
-        access_log=False,
-        http=http_protocol(settings.header_timeout),
-    )
+    server.run(app, sock, header_timeout=settings.header_timeout)
     return 0
 
 

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from http import HTTPStatus
 from typing import Any
 
 import httptools
+import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from api.http import BODY_INCOMPLETE, refusal
@@ -161,3 +163,24 @@ class _Protocol(HttpToolsProtocol):
 def http_protocol(header_timeout: float = DEFAULT_HEADER_TIMEOUT) -> type[asyncio.Protocol]:
     """uvicorn's `http=` option: its httptools protocol with the header limits above."""
     return type("RegapiHttpProtocol", (_Protocol,), {"header_timeout": header_timeout})
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before the app is built: with port 0 the app learns the port the
+    system chose (the embedded Cognito names it in its tokens' issuer)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    return socket.create_server((host.strip("[]"), port), family=family, reuse_port=False)
+
+
+def run(app: Any, sock: socket.socket, *, header_timeout: float) -> None:
+    """Serve `app` on `sock` until interrupted, as `regapi serve` does."""
+    config = uvicorn.Config(
+        app,
+        log_level="info",
+        log_config=None,  # uvicorn's own lines go to the root logger's handler, escaped like regapi's
+        access_log=False,
+        http=http_protocol(header_timeout),
+    )
+    host, port = sock.getsockname()[:2]
+    log.info("regapi listening on http://%s:%d", f"[{host}]" if ":" in host else host, port)
+    uvicorn.Server(config).run(sockets=[sock])

@@ -3,16 +3,23 @@ that are not HTTP and for a client that half-closes, all without a line above IN
 
 from __future__ import annotations
 
+import os
+import re
 import socket
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from api.app import create_app
 from api.settings import Settings
-from tests.helpers import DEMO_POLICIES
+from tests.helpers import DEMO_POLICIES, ROOT
 from tests.helpers.client import Api
 from tests.helpers.logs import lines_above_info
+from tests.helpers.processes import wait_until
 from tests.helpers.raw_http import Answer, closed_without_answer, connect, read_answer, request_head, trickle
 from tests.helpers.server import LiveServer
 
@@ -86,3 +93,28 @@ def test_a_client_that_half_closes_after_its_request_gets_the_answer(embedded_ap
         answer = read_answer(sock)
     assert answer.status == 200
     assert answer.json() == {"data": {"__typename": "Query"}}
+
+
+def test_serve_on_any_free_port_names_that_port_in_the_embedded_issuer() -> None:
+    env = {**os.environ, "REGAPI_PORT": "0", "REGAPI_RELOAD": "0"}
+    command = [sys.executable, "-m", "api", "serve"]
+    with subprocess.Popen(command, env=env, cwd=ROOT, stderr=subprocess.PIPE, text=True) as process:
+        watchdog = threading.Timer(30, process.kill)  # a server that never says where it listens ends the loop
+        watchdog.start()
+        try:
+            assert process.stderr is not None
+            for line in process.stderr:  # the line regapi writes once it listens
+                if match := re.search(r"regapi listening on http://127\.0\.0\.1:(\d+)", line):
+                    break
+            else:
+                pytest.fail("regapi serve did not say where it listens")
+            url = f"http://127.0.0.1:{match[1]}"
+            wait_until(lambda: httpx.get(f"{url}/healthz").status_code == 200, url)
+            pools = httpx.get(f"{url}/dev/cognito").json()
+            assert pools
+            assert all(pool["issuer"].startswith(f"{url}/dev/cognito/") for pool in pools)
+            jwks = httpx.get(f"{pools[0]['issuer']}/.well-known/jwks.json").json()
+            assert jwks["keys"]
+        finally:
+            watchdog.cancel()
+            process.terminate()
