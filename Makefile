@@ -8,12 +8,18 @@ REGAPI_HOST ?= 127.0.0.1
 REGAPI_PORT ?= 8000
 export REGAPI_HOST REGAPI_PORT
 
-.PHONY: run test lint typecheck schema check clean redis-server
+.PHONY: run test lint typecheck schema check clean redis-server readme-tools
 
 # The attempt-limit tests run against a real Redis; install it where it is missing (CI runs as root).
 redis-server:
 	@command -v redis-server >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; } \
 	  || echo "redis-server could not be installed: the tests that need it will be skipped"
+
+# tests/test_readme.py runs the README's examples, which call curl and jq; install them where missing.
+readme-tools:
+	@missing=""; for tool in curl jq; do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
+	  [ -z "$$missing" ] || { apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; } \
+	  || echo "$$missing could not be installed: tests/test_readme.py will fail"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,10 +33,15 @@ $(STAMP): pyproject.toml | $(BIN)/python
 run: $(STAMP)
 	$(BIN)/regapi serve
 
-test: $(STAMP) redis-server
+# The one list of lint and type checks: `make test` runs these targets, and the README lists them.
+lint: $(STAMP)
 	$(BIN)/ruff check api tests bench examples
 	$(BIN)/ruff format --check api tests bench examples
+
+typecheck: $(STAMP)
 	$(BIN)/mypy api
+
+test: lint typecheck redis-server readme-tools
 	$(BIN)/python -m pytest
 
 schema: $(STAMP)
