@@ -24,9 +24,16 @@ class Operation(StrEnum):
     INVITE = "invite"
     SIGN_UP = "sign_up"
     FIRST_SIGN_IN = "first_sign_in"
+    PROFILE_UPDATE = "profile_update"  # the user, with an access token
+    ADMIN_UPDATE = "admin_update"  # the tenant's administrator
 
 
-OperationName = Literal["invite", "sign_up", "first_sign_in"]
+OperationName = Literal["invite", "sign_up", "first_sign_in", "profile_update", "admin_update"]
+# The operations that create a user: a write-once attribute may be set there (and, while unset, by any
+# operation its writable_by names).
+CREATING: frozenset[Operation] = frozenset({Operation.INVITE, Operation.SIGN_UP})
+# The operations that change a user who exists: they send only what changes.
+UPDATING: frozenset[Operation] = frozenset({Operation.PROFILE_UPDATE, Operation.ADMIN_UPDATE})
 CharClass = Literal["lowercase", "uppercase", "digits", "symbols"]
 # Every character class a password policy can require: the one list of their names.
 CHARACTER_CLASSES: tuple[CharClass, ...] = get_args(CharClass)
@@ -134,7 +141,7 @@ class AttributeRule(_Section):
     mutable: StrictBool = True
     """false: write-once, only when the user is created."""
     writable_by: list[OperationName] | None = None
-    """Operations that may set it; default: all for a mutable attribute, invite and sign_up for a write-once one."""
+    """Operations that may set it; default: every one (profile_update too) if mutable, invite and sign_up if not."""
     format: AttributeFormat | None = None
     """A built-in format the value must have."""
     pattern: StrictStr | None = None
@@ -255,7 +262,7 @@ class AttributeSpec:
         elif rule.mutable:
             writable = frozenset(Operation)
         else:  # write-once: only when the user is created
-            writable = frozenset({Operation.INVITE, Operation.SIGN_UP})
+            writable = CREATING
         return cls(
             name=name,
             rule=rule,
