@@ -1,5 +1,6 @@
 """Registration use cases: requests in, successes out (refusals raised as `Refused`), the policy engine
-always first. Two families over shared tenancy, failures and limits: self-service and admin."""
+always first. Two families over shared tenancy, failures and limits: self-service (one class per flow)
+and admin."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -8,7 +9,7 @@ from api.clock import Clock, SystemClock
 from api.cognito.port import IdentityProvider, PoolBinding, Tokens
 from api.policy import Decision, Operation, Violation, ViolationCode
 from api.policy.store import PolicyStore
-from api.registration.admin import AdminService, explain
+from api.registration.admin.registrations import AdminRegistrations, explain
 from api.registration.credentials import Administrators
 from api.registration.failures import Refused
 from api.registration.limits import AttemptLimiter
@@ -48,7 +49,8 @@ from api.registration.requests import (
     SignIn,
     SignUp,
 )
-from api.registration.self_service import SelfService
+from api.registration.self_service.sign_in import SignIns
+from api.registration.self_service.sign_up import SignUps
 from api.registration.sessions import SessionSealer
 from api.registration.single_use import MemorySingleUse, RedisSingleUse, SingleUse
 from api.registration.tenancy import OriginRule, Tenancy
@@ -57,8 +59,9 @@ from api.registration.tokens import AccessTokens
 
 @dataclass(frozen=True, slots=True)
 class UseCases:
-    self_service: SelfService
-    admin: AdminService
+    sign_up: SignUps
+    sign_in: SignIns
+    admin: AdminRegistrations
 
 
 def build_use_cases(
@@ -78,16 +81,15 @@ def build_use_cases(
     clock = clock or SystemClock()
     tenancy = Tenancy(policies, pools, provider, origins)
     return UseCases(
-        self_service=SelfService(
-            tenancy, provider, limiter=limiter, sealer=sealer, used_sessions=used_sessions, clock=clock
-        ),
-        admin=AdminService(tenancy, Administrators(tenancy, provider, tokens), provider, limiter, clock),
+        sign_up=SignUps(tenancy, provider, limiter=limiter, sealer=sealer),
+        sign_in=SignIns(tenancy, provider, limiter=limiter, sealer=sealer, used_sessions=used_sessions, clock=clock),
+        admin=AdminRegistrations(tenancy, Administrators(tenancy, provider, tokens), provider, limiter, clock),
     )
 
 
 __all__ = [
     "AccessTokens",
-    "AdminService",
+    "AdminRegistrations",
     "AttemptLimiter",
     "Caller",
     "CodeResent",
@@ -120,12 +122,13 @@ __all__ = [
     "ResendConfirmationCode",
     "ResendInvitation",
     "RespondToNewPasswordChallenge",
-    "SelfService",
     "SessionSealer",
     "SignIn",
+    "SignIns",
     "SignUp",
     "SignUpDecided",
     "SignUpStep",
+    "SignUps",
     "SignedIn",
     "SignedUp",
     "Tokens",

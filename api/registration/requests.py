@@ -19,6 +19,15 @@ class Caller:
     address: str = "unknown"  # the client's address (X-Forwarded-For only from trusted proxies)
 
 
+ANONYMOUS = Caller()
+MAX_CODE_LENGTH = 2048  # Cognito's limit for a confirmation, reset or verification code
+
+
+def plausible_code(code: str) -> bool:
+    """Whether a code is worth a call to Cognito: any code Cognito could have sent fits."""
+    return 0 < len(code) <= MAX_CODE_LENGTH and not any(c.isspace() for c in code)
+
+
 @dataclass(frozen=True, slots=True)
 class FormRequest:
     tenant: str

@@ -50,7 +50,7 @@ class Query:
     def registration_form(self, info: Info, tenant: strawberry.ID, operation: Operation) -> t.RegistrationForm:
         try:
             return p.form(
-                info.context.use_cases.self_service.form(FormRequest(str(tenant), operation), info.context.caller)
+                info.context.use_cases.sign_up.form(FormRequest(str(tenant), operation), info.context.caller)
             )
         except REFUSALS as error:
             raise p.public_error(outcome_of(error)) from None
@@ -119,26 +119,26 @@ class Mutation:
     @strawberry.mutation
     async def sign_up(self, info: Info, input: i.SignUpInput) -> p.SignUpResult:
         request = SignUp(str(input.tenant), input.username, input.password, i.attribute_pairs(input.attributes))
-        return await p.answer(info.context.use_cases.self_service.sign_up(request, info.context.caller), p.signed_up)
+        return await p.answer(info.context.use_cases.sign_up.sign_up(request, info.context.caller), p.signed_up)
 
     @strawberry.mutation
     async def confirm_sign_up(self, info: Info, input: i.ConfirmSignUpInput) -> p.ConfirmSignUpResult:
         request = ConfirmSignUp(str(input.tenant), input.username, input.code)
-        self_service = info.context.use_cases.self_service
-        return await p.answer(self_service.confirm_sign_up(request, info.context.caller), p.confirmed)
+        sign_ups = info.context.use_cases.sign_up
+        return await p.answer(sign_ups.confirm_sign_up(request, info.context.caller), p.confirmed)
 
     @strawberry.mutation
     async def resend_confirmation_code(
         self, info: Info, input: i.ResendConfirmationCodeInput
     ) -> p.ResendConfirmationCodeResult:
         request = ResendConfirmationCode(str(input.tenant), input.username)
-        self_service = info.context.use_cases.self_service
-        return await p.answer(self_service.resend_confirmation_code(request, info.context.caller), p.resent)
+        sign_ups = info.context.use_cases.sign_up
+        return await p.answer(sign_ups.resend_confirmation_code(request, info.context.caller), p.resent)
 
     @strawberry.mutation
     async def sign_in(self, info: Info, input: i.SignInInput) -> p.SignInResult:
         request = SignIn(str(input.tenant), input.username, input.password)
-        return await p.answer(info.context.use_cases.self_service.sign_in(request, info.context.caller), p.signed_in)
+        return await p.answer(info.context.use_cases.sign_in.sign_in(request, info.context.caller), p.signed_in)
 
     @strawberry.mutation
     async def respond_to_new_password_challenge(
@@ -147,8 +147,8 @@ class Mutation:
         request = RespondToNewPasswordChallenge(
             str(input.tenant), input.username, input.session, input.new_password, i.attribute_pairs(input.attributes)
         )
-        self_service = info.context.use_cases.self_service
-        return await p.answer(self_service.respond_to_new_password_challenge(request, info.context.caller), p.tokens)
+        sign_ins = info.context.use_cases.sign_in
+        return await p.answer(sign_ins.respond_to_new_password_challenge(request, info.context.caller), p.tokens)
 
 
 class Schema(strawberry.Schema):

@@ -1,4 +1,5 @@
-"""The admin use cases: a tenant's administrator (API key or admin token) invites, lists, approves.
+"""Registrations as the tenant's administrator drives them (API key or admin token): explain, invite,
+list and resend invitations, list and approve or reject sign-ups.
 
 Admin answers may say whether a user exists (USERNAME_EXISTS, USER_NOT_FOUND): the caller holds the
 tenant's credentials, and Cognito's pool forces unique names anyway.
@@ -53,7 +54,7 @@ def explain(policy: TenantPolicy, request: rq.Explain) -> Decision:
     )
 
 
-class AdminService:
+class AdminRegistrations:
     def __init__(
         self,
         tenancy: Tenancy,
