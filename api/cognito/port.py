@@ -96,6 +96,14 @@ class UserRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class UserPage:
+    """One page of a listing, and where the next begins (None: this was the last)."""
+
+    users: tuple[UserRecord, ...]
+    next_token: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Tokens:
     id_token: str = field(repr=False)
     access_token: str = field(repr=False)
@@ -116,8 +124,53 @@ class NewPasswordChallenge:
 AuthResult = Tokens | NewPasswordChallenge
 
 
-class IdentityProvider(Protocol):
-    """The user-pool calls regapi makes. Each raises ProviderError for an expected refusal."""
+class AccountProvider(Protocol):
+    """The calls of the account's life after registration. Each raises ProviderError for an expected refusal."""
+
+    async def forgot_password(self, pool: PoolBinding, username: str) -> CodeDeliveryDetails | None:
+        """A password reset code sent to the user's verified address."""
+        ...
+
+    async def confirm_forgot_password(self, pool: PoolBinding, username: str, code: str, new_password: str) -> None: ...
+
+    async def admin_reset_password(self, pool: PoolBinding, username: str) -> None:
+        """The user must reset their password (RESET_REQUIRED) and is sent a reset code."""
+        ...
+
+    async def get_user(self, pool: PoolBinding, access_token: str) -> UserRecord:
+        """The token's user, as Cognito sees it now (a revoked token is refused: NOT_AUTHORIZED)."""
+        ...
+
+    async def update_user_attributes(
+        self, pool: PoolBinding, access_token: str, attributes: Mapping[str, str]
+    ) -> list[CodeDeliveryDetails]:
+        """The codes sent to verify changed addresses."""
+        ...
+
+    async def verify_user_attribute(self, pool: PoolBinding, access_token: str, attribute: str, code: str) -> None: ...
+
+    async def change_password(self, pool: PoolBinding, access_token: str, previous: str, proposed: str) -> None: ...
+
+    async def refresh(self, pool: PoolBinding, username: str, refresh_token: str) -> Tokens: ...
+
+    async def global_sign_out(self, pool: PoolBinding, access_token: str) -> None:
+        """Every refresh token of the user revoked; the access tokens refused by Cognito from now on."""
+        ...
+
+    async def admin_update_user_attributes(
+        self, pool: PoolBinding, username: str, attributes: Mapping[str, str]
+    ) -> None: ...
+
+    async def disable_user(self, pool: PoolBinding, username: str) -> None: ...
+
+    async def users_page(
+        self, pool: PoolBinding, *, limit: int, token: str | None = None, status: str | None = None
+    ) -> UserPage: ...
+
+
+class IdentityProvider(AccountProvider, Protocol):
+    """The user-pool calls regapi makes (the registration ones here). Each raises ProviderError for an expected
+    refusal."""
 
     async def admin_create_user(
         self, pool: PoolBinding, username: str, attributes: Mapping[str, str]
