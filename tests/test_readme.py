@@ -36,7 +36,7 @@ def readme_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Run, 
     missing = [tool for tool in TOOLS if shutil.which(tool) is None]
     assert not missing, f"the README's examples need {', '.join(missing)} (`make test` installs curl and jq)"
     workdir = tmp_path_factory.mktemp("readme")
-    shutil.copytree(DEMO_POLICIES, workdir / "policies")
+    rd.checkout(ROOT, workdir)
     (workdir / "tmp").mkdir()
     venv = Path(sysconfig.get_path("scripts")).parent
     (workdir / "home").mkdir()
@@ -87,6 +87,14 @@ def test_graphql_blocks_are_valid_documents_of_served_tenants() -> None:
             assert not errors, f"README.md:{block.line}: {errors}"
         named = set(re.findall(r'tenant:\s*"([^"]*)"', block.text))
         assert named <= tenants, f"README.md:{block.line}: {named - tenants} is no demo tenant"
+
+
+@pytest.mark.parametrize("script", sorted((ROOT / "examples").glob("*.py")), ids=lambda path: path.name)
+def test_the_readme_quotes_each_example_verbatim(script: Path) -> None:
+    """Each script of examples/ (run by its own test) is shown whole, as one ```python block, so that what the
+    README prints is what the tests run."""
+    quoted = {block.text.strip() for block in BLOCKS if block.language == "python"}
+    assert script.read_text(encoding="utf-8").strip() in quoted, f"README.md does not show {script.name} as it is"
 
 
 def test_the_tenant_table_lists_every_demo_tenant() -> None:

@@ -10,8 +10,9 @@ Which blocks run
   walkthrough's "run the blocks in order in one bash shell" asks.
 - They run as written but for these substitutions, made in the block and in its expected output (`Run`):
   `http://127.0.0.1:8000` becomes the address of a `regapi serve` started for the run, whose working
-  directory, a fresh copy of policies/ in it, is the sessions' too; `.venv/bin/` the bin directory of
-  the virtualenv running the tests; a `make` at the start of a line a make of the repository's Makefile
+  directory is the sessions' too and holds fresh copies of the repository's directories that blocks
+  name by relative paths (`CHECKOUT`: policies/, examples/); `.venv/bin/` the bin directory of the
+  virtualenv running the tests; a `make` at the start of a line a make of the repository's Makefile
   with that virtualenv, never reinstalling it; `/tmp/` a directory of the run's own.
 - ```graphql blocks carry no address or key and are not run: each must validate against schema.graphql,
   and every tenant it names must be a demo tenant of policies/ (tests/test_readme.py).
@@ -33,6 +34,7 @@ import contextlib
 import os
 import re
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -50,6 +52,10 @@ RUN_LANGUAGES = frozenset({"bash", "sh", "shell"})
 TEXT_LANGUAGES = frozenset({"", "text"})
 MARKER = re.compile(r"^<!--\s*not run:(?P<reason>.*?)-->\s*$")
 README_ADDRESS = "http://127.0.0.1:8000"
+# The repository's directories copied into the working directory: what a block names by a relative path
+# (`policies/shop.yaml`, `examples/verify_token.py`); copies, so that a block changing one changes
+# neither the repository nor a later run.
+CHECKOUT = ("policies", "examples")
 
 
 @dataclass(frozen=True)
@@ -147,6 +153,12 @@ def closing_comments(text: str) -> list[str]:
 # ------------------------------------------------------------------ running a section
 
 
+def checkout(root: Path, workdir: Path) -> None:
+    """Copy the `CHECKOUT` directories of the repository at `root` into `workdir`, caches left out."""
+    for name in CHECKOUT:
+        shutil.copytree(root / name, workdir / name, ignore=shutil.ignore_patterns("__pycache__"))
+
+
 @contextlib.contextmanager
 def regapi_serve(workdir: Path, env: Mapping[str, str], log: Path) -> Iterator[str]:
     """`regapi serve` as `make run` starts it, in `workdir` (so on its policies/), on a free port; its URL."""
@@ -192,8 +204,9 @@ class Run:
 
     def substitute(self, text: str) -> str:
         text = text.replace(README_ADDRESS, self.server)
-        text = re.sub(r"(?<![\w/.])\.venv/bin/", f"{self.venv}/bin/", text)
+        # /tmp/ first: the virtualenv may itself live under /tmp (a clone there), and must stay as it is.
         text = re.sub(r"(?<![\w/.])/tmp/", f"{self.tmp}/", text)
+        text = re.sub(r"(?<![\w/.])\.venv/bin/", f"{self.venv}/bin/", text)
         make = f"make -f {shlex.quote(str(self.makefile))} VENV={shlex.quote(str(self.venv))}"
         never_reinstall = f"-o {shlex.quote(str(self.venv / '.installed'))}"
         return re.sub(r"(?m)^(\s*)make\b", rf"\1{make} {never_reinstall}", text)
