@@ -45,14 +45,27 @@ def _attribute(name: str, rule: AttributeRule) -> list[Problem]:
                 "use a standard attribute (email, name, given_name, ...) or name it custom:<1-20 letters, digits or _>",
             )
         )
-    if not rule.mutable and rule.writable_by is not None and "first_sign_in" in rule.writable_by:
-        problems.append(
-            Problem(
-                (*at, "writable_by"),
-                "a write-once attribute (mutable: false) can only be written when the user is created",
-                "remove first_sign_in from writable_by, or make the attribute mutable",
+    for op in ("first_sign_in", "profile_update"):
+        if not rule.mutable and rule.writable_by is not None and op in rule.writable_by:
+            # A user's own writes go through the app client, which can then write it again at Cognito
+            # directly: write-once holds only where the pool makes it immutable, that is, at creation.
+            problems.append(
+                Problem(
+                    (*at, "writable_by"),
+                    f"a write-once attribute (mutable: false) cannot be written by {op}: only at creation, or by "
+                    "admin_update while it is unset",
+                    f"remove {op} from writable_by, or make the attribute mutable",
+                )
             )
-        )
+    for op in ("profile_update", "admin_update"):
+        if op in rule.required:
+            problems.append(
+                Problem(
+                    (*at, "required"),
+                    f"{op} changes an existing user and sends only what changes: nothing can be required there",
+                    f"remove {op} from required",
+                )
+            )
     spec = AttributeSpec.compile(name, rule)
     for op in sorted(spec.required_ops - spec.writable_ops):
         if op is Operation.FIRST_SIGN_IN and not rule.mutable:

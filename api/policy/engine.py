@@ -7,13 +7,13 @@ violation it finds, not the first, so a form can mark all its fields at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from api.policy.addresses import is_email
 from api.policy.characters import forbidden_characters
 from api.policy.decision import Decision, Violation, ViolationCode
-from api.policy.model import RESERVED_ATTRIBUTES, Operation, TenantPolicy
+from api.policy.model import RESERVED_ATTRIBUTES, UPDATING, AttributeSpec, Operation, PasswordOperation, TenantPolicy
 from api.policy.rules import check_password, check_value, domain_allowed
 from api.policy.username import normalize_username, username_problem
 
@@ -23,18 +23,23 @@ class PolicyRequest:
     """What the engine decides on. `username` is already normalised (see `normalize_username`); None when
     a dry run (`regapi policy explain`) leaves it out, which skips the username's own rules."""
 
-    operation: Operation
+    operation: Operation | PasswordOperation
     username: str | None
     attributes: tuple[tuple[str, str], ...] = ()
     password: str | None = None
-    # First sign-in only: the attributes the user already has (set at invite), which may not be sent again.
+    # First sign-in and updates: the attributes the user already has a value for (set at invite, say).
     existing_attributes: frozenset[str] = field(default_factory=frozenset)
     # First sign-in only: attributes the user pool itself still requires (Cognito's requiredAttributes).
     pool_required: frozenset[str] = field(default_factory=frozenset)
 
 
 def evaluate(tenant_policy: TenantPolicy, request: PolicyRequest) -> Decision:
-    violations = list(_violations(tenant_policy, request))
+    op = request.operation
+    if isinstance(op, PasswordOperation):  # a password alone: its rules are the whole decision
+        password, rules = request.password, tenant_policy.policy.password
+        violations = [] if password is None else list(check_password(rules, password, PASSWORD_FIELDS[op]))
+    else:
+        violations = list(_violations(tenant_policy, request, op))
     return Decision(
         tenant=tenant_policy.tenant,
         operation=request.operation.value,
@@ -43,9 +48,16 @@ def evaluate(tenant_policy: TenantPolicy, request: PolicyRequest) -> Decision:
     )
 
 
-def _violations(tenant_policy: TenantPolicy, request: PolicyRequest) -> Iterable[Violation]:
+# The input field each operation's password arrives in.
+PASSWORD_FIELDS: Mapping[Operation | PasswordOperation, str] = {
+    Operation.FIRST_SIGN_IN: "newPassword",
+    PasswordOperation.RESET: "newPassword",
+    PasswordOperation.CHANGE: "proposedPassword",
+}
+
+
+def _violations(tenant_policy: TenantPolicy, request: PolicyRequest, op: Operation) -> Iterable[Violation]:
     policy = tenant_policy.policy
-    op = request.operation
     email_username = policy.username.kind == "email"
 
     if op is Operation.SIGN_UP and not policy.registration.self_signup:
@@ -53,7 +65,8 @@ def _violations(tenant_policy: TenantPolicy, request: PolicyRequest) -> Iterable
             ViolationCode.SELF_SIGNUP_DISABLED, "tenant", None, "This organisation registers users by invitation only."
         )
 
-    if op is not Operation.FIRST_SIGN_IN and request.username is not None:
+    creating = op not in UPDATING and op is not Operation.FIRST_SIGN_IN  # a new account, with a new name
+    if creating and request.username is not None:
         yield from _check_username(tenant_policy, request.username)
 
     sent: dict[str, str] = {}
@@ -74,7 +87,7 @@ def _violations(tenant_policy: TenantPolicy, request: PolicyRequest) -> Iterable
 
     # With e-mail usernames the address is the username; an `email` attribute may only repeat it.
     effective = dict(sent)
-    if email_username and op is not Operation.FIRST_SIGN_IN and request.username is not None:
+    if email_username and creating and request.username is not None:
         email = sent.get("email")
         if email is not None and normalize_username(policy, email) != request.username:
             yield Violation(
@@ -82,6 +95,7 @@ def _violations(tenant_policy: TenantPolicy, request: PolicyRequest) -> Iterable
             )
         effective["email"] = request.username
 
+    # An update sends only what changes (the loader refuses `required` naming one).
     required = [name for name, spec in tenant_policy.attributes.items() if op in spec.required_ops]
     if email_username and request.username is None:
         required = [name for name in required if name != "email"]  # the username, left out, provides it
@@ -106,8 +120,7 @@ def _violations(tenant_policy: TenantPolicy, request: PolicyRequest) -> Iterable
         )
 
     if request.password is not None:
-        field_name = "newPassword" if op is Operation.FIRST_SIGN_IN else "password"
-        yield from check_password(policy.password, request.password, field_name)
+        yield from check_password(policy.password, request.password, PASSWORD_FIELDS.get(op, "password"))
 
 
 def _check_username(tenant_policy: TenantPolicy, username: str) -> Iterable[Violation]:
@@ -154,9 +167,31 @@ def _check_attribute(
                 f"{name} is already set and cannot be sent again.",
             )
             return
+    if op in UPDATING:
+        yield from _check_update(tenant_policy, op, spec, value, existing)
+        return
     if op not in spec.writable_ops:
         yield Violation(
             ViolationCode.ATTRIBUTE_NOT_WRITABLE, "attributes", name, f"{name} cannot be set by this operation."
         )
         return
     yield from check_value(spec, value)
+
+
+def _check_update(
+    tenant_policy: TenantPolicy, op: Operation, spec: AttributeSpec, value: str, existing: frozenset[str]
+) -> Iterable[Violation]:
+    """A change to a user who exists (the user's own profile, or the administrator's)."""
+    name = spec.name
+    if name == "email" and tenant_policy.policy.username.kind == "email":
+        # Cognito never changes a username, and these pools have no e-mail alias to move instead.
+        message = "On this tenant the e-mail address is the username, which never changes."
+        yield Violation(ViolationCode.ATTRIBUTE_NOT_WRITABLE, "attributes", name, message)
+    elif not spec.rule.mutable and name in existing:
+        message = f"{name} is write-once and already set."
+        yield Violation(ViolationCode.IMMUTABLE_ATTRIBUTE, "attributes", name, message)
+    elif op not in spec.writable_ops:
+        who = "you" if op is Operation.PROFILE_UPDATE else "an administrator"
+        yield Violation(ViolationCode.ATTRIBUTE_NOT_WRITABLE, "attributes", name, f"{name} cannot be changed by {who}.")
+    else:
+        yield from check_value(spec, value)

@@ -28,6 +28,13 @@ class Operation(StrEnum):
     ADMIN_UPDATE = "admin_update"  # the tenant's administrator
 
 
+class PasswordOperation(StrEnum):
+    """The operations that set only a password: decided on the password rules alone."""
+
+    RESET = "password_reset"  # confirmForgotPassword
+    CHANGE = "password_change"  # changePassword
+
+
 OperationName = Literal["invite", "sign_up", "first_sign_in", "profile_update", "admin_update"]
 # The operations that create a user: a write-once attribute may be set there (and, while unset, by any
 # operation its writable_by names).
@@ -193,6 +200,8 @@ class AttemptLimits(_Section):
     """Failed sign-ins for one username."""
     resends_per_user: Rate = "5 per hour"
     """Confirmation codes re-sent to one username (Cognito's own quota)."""
+    resets_per_user: Rate = "5 per hour"
+    """Password reset codes sent to one username (forgotPassword)."""
     attempts_per_address: Rate = "100 per 15 minutes"
     """Confirmations, sign-ins, challenge answers and resends from one client address."""
     sign_ups_per_address: Rate = "20 per hour"

@@ -10,6 +10,7 @@ from api.cognito.port import IdentityProvider, PoolBinding, Tokens
 from api.policy import Decision, Operation, Violation, ViolationCode
 from api.policy.store import PolicyStore
 from api.registration.admin.registrations import AdminRegistrations, explain
+from api.registration.admin.users import UserAdministration
 from api.registration.credentials import Administrators
 from api.registration.failures import Refused
 from api.registration.limits import AttemptLimiter
@@ -19,6 +20,7 @@ from api.registration.outcomes import (
     Delivery,
     DeliveryMedium,
     Denied,
+    Done,
     ErrorCode,
     Failure,
     Form,
@@ -28,27 +30,42 @@ from api.registration.outcomes import (
     InvitationStatus,
     Invited,
     PasswordChangeRequired,
+    PasswordReset,
     PendingSignUp,
+    Profile,
+    ProfileUpdated,
+    ResetPasswordStep,
+    ResetStarted,
     SignedIn,
     SignedUp,
     SignUpDecided,
     SignUpStep,
+    UserAdministered,
     UserStatus,
 )
 from api.registration.requests import (
+    AdminUser,
     Caller,
+    ChangePassword,
+    ConfirmForgotPassword,
     ConfirmSignUp,
     DecideSignUp,
     Explain,
+    ForgotPassword,
     FormRequest,
     InvitationQuery,
     InviteUser,
+    RefreshTokens,
     ResendConfirmationCode,
     ResendInvitation,
     RespondToNewPasswordChallenge,
     SignIn,
     SignUp,
+    UpdateAttributes,
+    VerifyAttribute,
 )
+from api.registration.self_service.account import Account
+from api.registration.self_service.recovery import Recovery
 from api.registration.self_service.sign_in import SignIns
 from api.registration.self_service.sign_up import SignUps
 from api.registration.sessions import SessionSealer
@@ -61,7 +78,10 @@ from api.registration.tokens import AccessTokens
 class UseCases:
     sign_up: SignUps
     sign_in: SignIns
+    recovery: Recovery
+    account: Account
     admin: AdminRegistrations
+    users: UserAdministration
 
 
 def build_use_cases(
@@ -80,19 +100,26 @@ def build_use_cases(
     preflights by; without it, only the origins the policies list."""
     clock = clock or SystemClock()
     tenancy = Tenancy(policies, pools, provider, origins)
+    admins = Administrators(tenancy, provider, tokens)
     return UseCases(
         sign_up=SignUps(tenancy, provider, limiter=limiter, sealer=sealer),
         sign_in=SignIns(tenancy, provider, limiter=limiter, sealer=sealer, used_sessions=used_sessions, clock=clock),
-        admin=AdminRegistrations(tenancy, Administrators(tenancy, provider, tokens), provider, limiter, clock),
+        recovery=Recovery(tenancy, provider, limiter=limiter, sealer=sealer),
+        account=Account(tenancy, provider, tokens=tokens, limiter=limiter),
+        admin=AdminRegistrations(tenancy, admins, provider, limiter, clock),
+        users=UserAdministration(admins, provider),
     )
 
 
 __all__ = [
     "AccessTokens",
     "AdminRegistrations",
+    "AdminUser",
     "AttemptLimiter",
     "Caller",
+    "ChangePassword",
     "CodeResent",
+    "ConfirmForgotPassword",
     "ConfirmSignUp",
     "Confirmed",
     "DecideSignUp",
@@ -100,9 +127,11 @@ __all__ = [
     "Delivery",
     "DeliveryMedium",
     "Denied",
+    "Done",
     "ErrorCode",
     "Explain",
     "Failure",
+    "ForgotPassword",
     "Form",
     "FormField",
     "FormRequest",
@@ -116,11 +145,17 @@ __all__ = [
     "Operation",
     "OriginRule",
     "PasswordChangeRequired",
+    "PasswordReset",
     "PendingSignUp",
+    "Profile",
+    "ProfileUpdated",
     "RedisSingleUse",
+    "RefreshTokens",
     "Refused",
     "ResendConfirmationCode",
     "ResendInvitation",
+    "ResetPasswordStep",
+    "ResetStarted",
     "RespondToNewPasswordChallenge",
     "SessionSealer",
     "SignIn",
@@ -132,8 +167,11 @@ __all__ = [
     "SignedIn",
     "SignedUp",
     "Tokens",
+    "UpdateAttributes",
     "UseCases",
+    "UserAdministered",
     "UserStatus",
+    "VerifyAttribute",
     "Violation",
     "ViolationCode",
     "build_use_cases",

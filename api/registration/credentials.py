@@ -10,7 +10,8 @@ import logging
 from api.cognito.port import IdentityProvider
 from api.policy import Policy, TenantPolicy
 from api.registration.failures import NOT_ADMIN, refuse
-from api.registration.tenancy import Tenancy
+from api.registration.requests import Caller
+from api.registration.tenancy import Target, Tenancy
 from api.registration.tokens import AccessTokens, looks_like_jwt
 
 audit = logging.getLogger("regapi.audit")
@@ -40,6 +41,12 @@ class Administrators:
         self._tenancy = tenancy
         self._provider = provider
         self._tokens = tokens
+
+    async def target(self, tenant: str, username: str, caller: Caller) -> Target:
+        """The user an admin call names, once the caller is proven an administrator of its tenant."""
+        target = self._tenancy.target(tenant, username, caller)
+        await self.authenticate(target.policy, caller.authorization)
+        return target
 
     async def authenticate(self, policy: TenantPolicy, authorization: str | None) -> str:
         """The administrator's name (API key name, or `token:<username>`); refuses anyone else."""

@@ -63,6 +63,12 @@ INVITATION_EXPIRED = Failure(
     ErrorCode.INVITATION_EXPIRED, "The invitation has expired; ask an administrator to send a new one."
 )
 INVALID_SESSION = Failure(ErrorCode.INVALID_SESSION, "The session is invalid or has expired; sign in again.", "session")
+RESET_REFUSED = Failure(
+    ErrorCode.NOT_AUTHORIZED, "This account cannot reset its password; ask an administrator.", "username"
+)
+NOT_SIGNED_IN = Failure(ErrorCode.NOT_AUTHORIZED, "A valid access token of a user of this tenant is required.")
+TOKEN_EXPIRED = Failure(ErrorCode.TOKEN_EXPIRED, "The access token has expired; refresh the tokens and try again.")
+WRONG_PASSWORD = Failure(ErrorCode.NOT_AUTHORIZED, "The previous password is not correct.", "previousPassword")
 NOT_ADMIN = Failure(ErrorCode.NOT_AUTHORIZED, "A valid API key or admin token of this tenant is required.")
 ORIGIN_REFUSED = Failure(ErrorCode.NOT_AUTHORIZED, "Pages of this origin may not call this tenant.")
 NO_INVITATION = Failure(ErrorCode.USER_NOT_FOUND, "No invitation of this tenant for this username.", "username")

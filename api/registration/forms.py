@@ -1,12 +1,12 @@
-"""Registration forms: what a frontend should ask for, derived from the policy (and, at first sign-in,
-from what the user already has)."""
+"""Registration forms: what a frontend should ask for, derived from the policy (and, at first sign-in and
+in a profile, from what the user already has)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
 from api.policy import Operation, TenantPolicy
-from api.policy.model import CHARACTER_CLASSES, AttributeRule
+from api.policy.model import CHARACTER_CLASSES, UPDATING, AttributeRule
 from api.registration.outcomes import Form, FormField, PasswordRules
 
 _INPUT_TYPES = {"email": "email", "phone_number": "tel", "url": "url", "date": "date", "integer": "number"}
@@ -31,14 +31,18 @@ def build_form(
     fields = []
     for name, spec in tenant_policy.attributes.items():
         rule = spec.rule
-        if name == "email" and policy.username.kind == "email" and operation is not Operation.FIRST_SIGN_IN:
+        email_username = name == "email" and policy.username.kind == "email"
+        if email_username and operation not in (Operation.FIRST_SIGN_IN, *UPDATING):
             continue  # the username is the address: a second e-mail field would only invite mismatches
         already = name in current
-        writable = (
-            not already
-            and operation in spec.writable_ops
-            and not (operation is Operation.FIRST_SIGN_IN and not rule.mutable)
-        )
+        if operation in UPDATING:  # a change: what has a value shows it, and stays writable unless write-once
+            writable = operation in spec.writable_ops and not email_username and not (already and not rule.mutable)
+        else:  # at first sign-in, what the invitation set is shown locked and must not be sent again
+            writable = (
+                not already
+                and operation in spec.writable_ops
+                and not (operation is Operation.FIRST_SIGN_IN and not rule.mutable)
+            )
         if not writable and not already:
             continue
         fields.append(

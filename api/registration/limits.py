@@ -40,12 +40,14 @@ LimitName = Literal[
     "wrong_codes_per_user",
     "wrong_passwords_per_user",
     "resends_per_user",
+    "resets_per_user",
     "attempts_per_address",
     "sign_ups_per_address",
     "sign_ups_per_tenant",
     "invitations_per_tenant",
 ]
-PerUser = Literal["wrong_codes_per_user", "wrong_passwords_per_user", "resends_per_user"]
+PerUser = Literal["wrong_codes_per_user", "wrong_passwords_per_user"]
+Sends = Literal["resends_per_user", "resets_per_user"]
 
 
 def _refuse(tenant: str, name: LimitName, wait: int) -> NoReturn:
@@ -78,11 +80,11 @@ class AttemptLimiter:
             stats = await self._limiter.get_window_stats(item, name, *key)
             _refuse(tenant, name, max(1, math.ceil(stats.reset_time - time.time())))
 
-    async def count_resend(self, target: Target, caller: Caller) -> None:
-        """Every resend counts, for the address and for the user, existing or not."""
+    async def count_send(self, target: Target, caller: Caller, per_user: Sends = "resends_per_user") -> None:
+        """Every request that sends a code counts, for the address and for the user, existing or not."""
         limits = target.policy.policy.limits
         await self.take(target.tenant, limits, "attempts_per_address", target.tenant, caller.address)
-        await self.take(target.tenant, limits, "resends_per_user", target.tenant, target.username)
+        await self.take(target.tenant, limits, per_user, target.tenant, target.username)
 
     async def guarded(
         self,

@@ -31,6 +31,8 @@ class ErrorCode(StrEnum):
     INVALID_SESSION = "INVALID_SESSION"
     TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+    # A user's access token has expired: refresh the tokens, then send the request again.
+    TOKEN_EXPIRED = "TOKEN_EXPIRED"
 
 
 class UserStatus(StrEnum):
@@ -55,6 +57,13 @@ class SignUpStep(StrEnum):
 
     CONFIRM_SIGN_UP = "CONFIRM_SIGN_UP"
     AWAIT_APPROVAL = "AWAIT_APPROVAL"
+    DONE = "DONE"
+
+
+class ResetPasswordStep(StrEnum):
+    """Amplify v6's names for what a client does after resetPassword and confirmResetPassword."""
+
+    CONFIRM_RESET_PASSWORD_WITH_CODE = "CONFIRM_RESET_PASSWORD_WITH_CODE"
     DONE = "DONE"
 
 
@@ -196,3 +205,49 @@ class SignedIn:
 class PasswordChangeRequired:
     session: str = field(repr=False)
     form: Form
+
+
+@dataclass(frozen=True, slots=True)
+class ResetStarted:
+    """forgotPassword: a code is on its way (where the tenant hides existence, whether or not it is)."""
+
+    next_step: ResetPasswordStep
+    delivery: Delivery | None
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordReset:
+    next_step: ResetPasswordStep = ResetPasswordStep.DONE
+
+
+@dataclass(frozen=True, slots=True)
+class UserAdministered:
+    """An administrator's action on one user, and the user's state after it."""
+
+    username: str
+    user_status: UserStatus
+    enabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """The signed-in user as they may see themselves, and what they may change (the PROFILE_UPDATE form)."""
+
+    tenant: str
+    username: str
+    user_status: UserStatus
+    attributes: tuple[tuple[str, str], ...]
+    form: Form
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileUpdated:
+    profile: Profile
+    deliveries: tuple[Delivery, ...]  # codes sent to verify changed addresses
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    """A call that answers nothing but that it was done (verifyUserAttribute, changePassword, signOut)."""
+
+    done: bool = True

@@ -112,3 +112,52 @@ class Explain:
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     existing_attributes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ForgotPassword:
+    tenant: str
+    username: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmForgotPassword:
+    tenant: str
+    username: str
+    code: str = field(repr=False)
+    new_password: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class AdminUser:
+    """An administrator's action on one user of the tenant."""
+
+    tenant: str
+    username: str
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateAttributes:
+    tenant: str
+    attributes: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyAttribute:
+    tenant: str
+    attribute: str
+    code: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ChangePassword:
+    tenant: str
+    previous_password: str = field(repr=False)
+    proposed_password: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshTokens:
+    tenant: str
+    username: str
+    refresh_token: str = field(repr=False)

@@ -12,6 +12,7 @@ import json
 import logging
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from joserfc import jwt
@@ -34,24 +35,44 @@ def looks_like_jwt(token: str) -> bool:
     return token.count(".") == 2 and token.startswith("ey")
 
 
+@dataclass(frozen=True, slots=True)
+class Verified:
+    """What a bearer token proved: a user of the pool (`username`), or nothing; `expired` when it was this
+    pool's access token but its time is over (the client should refresh and retry)."""
+
+    username: str | None
+    expired: bool = False
+    groups: frozenset[str] = frozenset()
+
+
 class AccessTokens:
     def __init__(self, keys: KeySource) -> None:
         self._keys = keys
 
-    async def admin(self, pool: PoolBinding, token: str, groups: list[str]) -> str | None:
-        """The username of a valid access token whose user is in one of `groups`, else None."""
+    async def verify(self, pool: PoolBinding, token: str) -> Verified:
+        """An access token checked as a resource server must: signature, issuer, `token_use`, client, expiry."""
         claims = await self._claims(pool, token)
         if claims is None:
-            return None
-        checks = (
-            claims.get("iss") == self._keys.issuer(pool),
-            claims.get("token_use") == "access",
-            claims.get("client_id") == pool.client_id,
-            isinstance(claims.get("exp"), int | float) and claims["exp"] > time.time(),
-            bool(set(claims.get("cognito:groups") or []) & set(groups)),
-        )
+            return Verified(None)
         username = claims.get("username")
-        return username if all(checks) and isinstance(username, str) else None
+        if not (
+            claims.get("iss") == self._keys.issuer(pool)
+            and claims.get("token_use") == "access"
+            and claims.get("client_id") == pool.client_id
+            and isinstance(claims.get("exp"), int | float)
+            and isinstance(username, str)
+        ):
+            return Verified(None)
+        if claims["exp"] <= time.time():  # the provider's tokens are dated by the wall clock
+            return Verified(None, expired=True)
+        groups = claims.get("cognito:groups")
+        listed = groups if isinstance(groups, list) else []  # a string would be iterated letter by letter
+        return Verified(username, groups=frozenset(g for g in listed if isinstance(g, str)))
+
+    async def admin(self, pool: PoolBinding, token: str, groups: list[str]) -> str | None:
+        """The username of a valid access token whose user is in one of `groups`, else None."""
+        verified = await self.verify(pool, token)
+        return verified.username if verified.groups & set(groups) else None
 
     async def _claims(self, pool: PoolBinding, token: str) -> Mapping[str, Any] | None:
         kid = _header(token).get("kid")

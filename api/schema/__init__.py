@@ -19,18 +19,25 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from api.registration import (
+    AdminUser,
+    ChangePassword,
+    ConfirmForgotPassword,
     ConfirmSignUp,
     DecideSignUp,
     Explain,
+    ForgotPassword,
     FormRequest,
     InvitationQuery,
     InviteUser,
     Operation,
+    RefreshTokens,
     ResendConfirmationCode,
     ResendInvitation,
     RespondToNewPasswordChallenge,
     SignIn,
     SignUp,
+    UpdateAttributes,
+    VerifyAttribute,
 )
 from api.registration.failures import REFUSALS, outcome_of
 from api.schema import inputs as i
@@ -49,9 +56,7 @@ class Query:
     @strawberry.field(description="The form a frontend should render for an operation. Public.")  # type: ignore[untyped-decorator]
     def registration_form(self, info: Info, tenant: strawberry.ID, operation: Operation) -> t.RegistrationForm:
         try:
-            return p.form(
-                info.context.use_cases.sign_up.form(FormRequest(str(tenant), operation), info.context.caller)
-            )
+            return p.form(info.context.use_cases.sign_up.form(FormRequest(str(tenant), operation), info.context.caller))
         except REFUSALS as error:
             raise p.public_error(outcome_of(error)) from None
 
@@ -87,6 +92,10 @@ class Query:
     async def pending_sign_ups(self, info: Info, tenant: strawberry.ID) -> list[t.PendingSignUp]:
         found = await p.value(info.context.use_cases.admin.pending_sign_ups(str(tenant), info.context.caller))
         return [p.pending_sign_up(pending) for pending in found]
+
+    @strawberry.field(description="User: the signed-in user's profile (Authorization: Bearer <access token>).")  # type: ignore[untyped-decorator]
+    async def me(self, info: Info, tenant: strawberry.ID) -> p.MeResult:
+        return await p.answer_undenied(info.context.use_cases.account.me(str(tenant), info.context.caller), p.profile)
 
 
 @strawberry.type
@@ -149,6 +158,56 @@ class Mutation:
         )
         sign_ins = info.context.use_cases.sign_in
         return await p.answer(sign_ins.respond_to_new_password_challenge(request, info.context.caller), p.tokens)
+
+    @strawberry.mutation
+    async def forgot_password(self, info: Info, input: i.ForgotPasswordInput) -> p.ForgotPasswordResult:
+        request = ForgotPassword(str(input.tenant), input.username)
+        recovery = info.context.use_cases.recovery
+        return await p.answer(recovery.forgot_password(request, info.context.caller), p.reset_started)
+
+    @strawberry.mutation
+    async def confirm_forgot_password(
+        self, info: Info, input: i.ConfirmForgotPasswordInput
+    ) -> p.ConfirmForgotPasswordResult:
+        request = ConfirmForgotPassword(str(input.tenant), input.username, input.code, input.new_password)
+        recovery = info.context.use_cases.recovery
+        return await p.answer(recovery.confirm_forgot_password(request, info.context.caller), p.password_reset)
+
+    @strawberry.mutation  # admin: RESET_REQUIRED, and a reset code sent
+    async def admin_reset_password(self, info: Info, input: i.AdminUserInput) -> p.AdminUserResult:
+        request = AdminUser(str(input.tenant), input.username)
+        return await p.answer(info.context.use_cases.users.reset_password(request, info.context.caller), p.administered)
+
+    @strawberry.mutation  # user: decided under operation PROFILE_UPDATE
+    async def update_user_attributes(
+        self, info: Info, input: i.UpdateUserAttributesInput
+    ) -> p.UpdateUserAttributesResult:
+        request = UpdateAttributes(str(input.tenant), i.attribute_pairs(input.attributes))
+        account = info.context.use_cases.account
+        return await p.answer(account.update_attributes(request, info.context.caller), p.profile_updated)
+
+    @strawberry.mutation  # user: the code sent to a changed address
+    async def verify_user_attribute(self, info: Info, input: i.VerifyUserAttributeInput) -> p.VerifyUserAttributeResult:
+        request = VerifyAttribute(str(input.tenant), input.attribute, input.code)
+        account = info.context.use_cases.account
+        return await p.answer(account.verify_attribute(request, info.context.caller), p.verified(input.attribute))
+
+    @strawberry.mutation  # user
+    async def change_password(self, info: Info, input: i.ChangePasswordInput) -> p.ChangePasswordResult:
+        request = ChangePassword(str(input.tenant), input.previous_password, input.proposed_password)
+        account = info.context.use_cases.account
+        return await p.answer(account.change_password(request, info.context.caller), p.password_changed)
+
+    @strawberry.mutation
+    async def refresh_tokens(self, info: Info, input: i.RefreshTokensInput) -> p.RefreshTokensResult:
+        request = RefreshTokens(str(input.tenant), input.username, input.refresh_token)
+        account = info.context.use_cases.account
+        return await p.answer_undenied(account.refresh_tokens(request, info.context.caller), p.tokens)
+
+    @strawberry.mutation  # user: every device
+    async def sign_out(self, info: Info, input: i.SignOutInput) -> p.SignOutResult:
+        account = info.context.use_cases.account
+        return await p.answer(account.sign_out(str(input.tenant), info.context.caller), p.signed_out)
 
 
 class Schema(strawberry.Schema):

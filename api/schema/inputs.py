@@ -76,6 +76,58 @@ class RespondToNewPasswordChallengeInput:
 
 
 @strawberry.input
+class ForgotPasswordInput:
+    tenant: strawberry.ID
+    username: str
+
+
+@strawberry.input
+class ConfirmForgotPasswordInput:
+    tenant: strawberry.ID
+    username: str
+    code: str
+    new_password: str
+
+
+@strawberry.input
+class AdminUserInput:
+    tenant: strawberry.ID
+    username: str
+
+
+@strawberry.input
+class UpdateUserAttributesInput:
+    tenant: strawberry.ID
+    attributes: list[AttributeInput]
+
+
+@strawberry.input
+class VerifyUserAttributeInput:
+    tenant: strawberry.ID
+    attribute: str
+    code: str
+
+
+@strawberry.input
+class ChangePasswordInput:
+    tenant: strawberry.ID
+    previous_password: str
+    proposed_password: str
+
+
+@strawberry.input
+class RefreshTokensInput:
+    tenant: strawberry.ID
+    username: str
+    refresh_token: str
+
+
+@strawberry.input
+class SignOutInput:
+    tenant: strawberry.ID
+
+
+@strawberry.input
 class ExplainRegistrationInput:
     tenant: strawberry.ID
     operation: Operation

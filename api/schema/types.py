@@ -12,12 +12,22 @@ from api.registration import (
     ErrorCode,
     InvitationStatus,
     Operation,
+    ResetPasswordStep,
     SignUpStep,
     UserStatus,
     ViolationCode,
 )
 
-__all__ = ["DeliveryMedium", "ErrorCode", "InvitationStatus", "Operation", "SignUpStep", "UserStatus", "ViolationCode"]
+__all__ = [
+    "DeliveryMedium",
+    "ErrorCode",
+    "InvitationStatus",
+    "Operation",
+    "ResetPasswordStep",
+    "SignUpStep",
+    "UserStatus",
+    "ViolationCode",
+]
 
 # The use cases' enums are the single source of the codes; GraphQL only gives them their names.
 strawberry.enum(ErrorCode, name="ErrorCode")
@@ -27,6 +37,7 @@ strawberry.enum(UserStatus, name="UserStatus")
 strawberry.enum(SignUpStep, name="SignUpStep")
 strawberry.enum(DeliveryMedium, name="DeliveryMedium")
 strawberry.enum(InvitationStatus, name="InvitationStatus")
+strawberry.enum(ResetPasswordStep, name="ResetPasswordStep")
 
 
 @strawberry.enum
@@ -186,6 +197,24 @@ class ResendConfirmationCodeSuccess:
 
 
 @strawberry.type
+class ForgotPasswordSuccess:
+    next_step: ResetPasswordStep
+    code_delivery: CodeDelivery | None
+
+
+@strawberry.type
+class ConfirmForgotPasswordSuccess:
+    next_step: ResetPasswordStep
+
+
+@strawberry.type(description="An administrator's action on one user, and the user's state after it.")
+class AdminUserSuccess:
+    username: str
+    user_status: UserStatus
+    enabled: bool
+
+
+@strawberry.type
 class NewPasswordRequired:
     session: str
     form: RegistrationForm
@@ -194,3 +223,34 @@ class NewPasswordRequired:
 @strawberry.type
 class SignInSuccess:
     tokens: AuthTokens
+
+
+@strawberry.type(description="The signed-in user, and the PROFILE_UPDATE form: what they may change.")
+class Profile:
+    tenant: strawberry.ID
+    username: str
+    user_status: UserStatus
+    attributes: list[UserAttribute]
+    form: RegistrationForm
+
+
+@strawberry.type
+class UpdateUserAttributesSuccess:
+    profile: Profile
+    code_deliveries: list[CodeDelivery] = strawberry.field(description="Codes sent to verify changed addresses.")
+
+
+@strawberry.type
+class VerifyUserAttributeSuccess:
+    attribute: str
+    verified: bool
+
+
+@strawberry.type
+class ChangePasswordSuccess:
+    changed: bool
+
+
+@strawberry.type(description="Signed out on every device: refresh tokens revoked, access tokens refused.")
+class SignOutSuccess:
+    signed_out: bool

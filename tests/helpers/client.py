@@ -127,8 +127,8 @@ class Api:
     def outbox(self, tenant: str, username: str) -> list[dict[str, Any]]:
         return self.cognito.outbox(tenant, username)
 
-    def last_code(self, tenant: str, username: str) -> str:
-        codes = [m["code"] for m in self.outbox(tenant, username) if m["kind"] == "SIGN_UP_CODE"]
+    def last_code(self, tenant: str, username: str, kind: str = "SIGN_UP_CODE") -> str:
+        codes = [m["code"] for m in self.outbox(tenant, username) if m["kind"] == kind]
         assert codes, f"no code was sent to {username}"
         self.secrets.add(str(codes[-1]))
         return str(codes[-1])

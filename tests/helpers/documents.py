@@ -78,6 +78,89 @@ mutation Respond($input: RespondToNewPasswordChallengeInput!) {{
 }}
 """
 
+FORGOT_PASSWORD = f"""
+mutation Forgot($input: ForgotPasswordInput!) {{
+  forgotPassword(input: $input) {{
+    __typename
+    ... on ForgotPasswordSuccess {{ nextStep codeDelivery {{ medium destination }} }}
+    {REFUSALS}
+  }}
+}}
+"""
+
+CONFIRM_FORGOT_PASSWORD = f"""
+mutation ConfirmForgot($input: ConfirmForgotPasswordInput!) {{
+  confirmForgotPassword(input: $input) {{
+    __typename
+    ... on ConfirmForgotPasswordSuccess {{ nextStep }}
+    {REFUSALS}
+  }}
+}}
+"""
+
+ADMIN_RESET_PASSWORD = f"""
+mutation AdminReset($input: AdminUserInput!) {{
+  adminResetPassword(input: $input) {{
+    __typename
+    ... on AdminUserSuccess {{ username userStatus enabled }}
+    {REFUSALS}
+  }}
+}}
+"""
+
+ME = """
+query Me($tenant: ID!) {
+  me(tenant: $tenant) {
+    __typename
+    ... on Profile { tenant username userStatus attributes { name value }
+      form { operation fields { attribute writable immutable alreadySet value } } }
+    ... on RegistrationError { code message field retryAfterSeconds }
+  }
+}
+"""
+
+UPDATE_ATTRIBUTES = f"""
+mutation Update($input: UpdateUserAttributesInput!) {{
+  updateUserAttributes(input: $input) {{
+    __typename
+    ... on UpdateUserAttributesSuccess {{
+      profile {{ attributes {{ name value }} }} codeDeliveries {{ medium destination }}
+    }}
+    {REFUSALS}
+  }}
+}}
+"""
+
+VERIFY_ATTRIBUTE = f"""
+mutation Verify($input: VerifyUserAttributeInput!) {{
+  verifyUserAttribute(input: $input) {{
+    __typename ... on VerifyUserAttributeSuccess {{ attribute verified }} {REFUSALS}
+  }}
+}}
+"""
+
+CHANGE_PASSWORD = f"""
+mutation Change($input: ChangePasswordInput!) {{
+  changePassword(input: $input) {{ __typename ... on ChangePasswordSuccess {{ changed }} {REFUSALS} }}
+}}
+"""
+
+REFRESH_TOKENS = """
+mutation Refresh($input: RefreshTokensInput!) {
+  refreshTokens(input: $input) {
+    __typename
+    ... on SignInSuccess { tokens { idToken accessToken refreshToken expiresIn tokenType } }
+    ... on RegistrationError { code message field retryAfterSeconds }
+  }
+}
+"""
+
+SIGN_OUT = f"""
+mutation SignOut($input: SignOutInput!) {{
+  signOut(input: $input) {{ __typename ... on SignOutSuccess {{ signedOut }} {REFUSALS} }}
+}}
+"""
+
 EXPLAIN = """
 query Explain($input: ExplainRegistrationInput!) {
   explainRegistration(input: $input) {
@@ -97,3 +180,10 @@ def codes(result: dict[str, object]) -> set[tuple[str, str | None]]:
     violations = result["violations"]
     assert isinstance(violations, list)
     return {(v["code"], v["attribute"]) for v in violations}
+
+
+def fields_of(result: dict[str, object]) -> set[tuple[str, str]]:
+    """The (violation code, input field) pairs of a PolicyDenied."""
+    violations = result["violations"]
+    assert isinstance(violations, list)
+    return {(v["code"], v["field"]) for v in violations}

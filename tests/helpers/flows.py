@@ -9,7 +9,17 @@ from __future__ import annotations
 from typing import Any
 
 from tests.helpers.client import Api
-from tests.helpers.documents import CONFIRM_SIGN_UP, RESEND_CODE, RESPOND_NEW_PASSWORD, SIGN_IN, SIGN_UP, attrs
+from tests.helpers.documents import (
+    ADMIN_RESET_PASSWORD,
+    CONFIRM_FORGOT_PASSWORD,
+    CONFIRM_SIGN_UP,
+    FORGOT_PASSWORD,
+    RESEND_CODE,
+    RESPOND_NEW_PASSWORD,
+    SIGN_IN,
+    SIGN_UP,
+    attrs,
+)
 
 PASSWORD = "correct horse 42"  # fits shop's policy
 NEW_PASSWORD = "Corr3ct-Horse-Battery"  # fits acme's stricter one
@@ -55,3 +65,16 @@ def respond(
 def wrong(code: str) -> str:
     """Another six-digit code than `code`."""
     return f"{(int(code) + 1) % 1_000_000:06d}"
+
+
+def forgot(api: Api, username: str, tenant: str = "shop") -> Any:
+    return api.data(FORGOT_PASSWORD, {"input": {"tenant": tenant, "username": username}})
+
+
+def confirm_forgot(api: Api, username: str, code: str, password: str, tenant: str = "shop") -> Any:
+    variables = {"input": {"tenant": tenant, "username": username, "code": code, "newPassword": password}}
+    return api.data(CONFIRM_FORGOT_PASSWORD, variables)
+
+
+def admin_reset(api: Api, username: str, key: str, tenant: str = "shop") -> Any:
+    return api.data(ADMIN_RESET_PASSWORD, {"input": {"tenant": tenant, "username": username}}, token=key)

@@ -34,7 +34,7 @@ from api.registration.outcomes import (
     SignUpDecided,
     UserStatus,
 )
-from api.registration.tenancy import Target, Tenancy, decide, new_user_attributes
+from api.registration.tenancy import Tenancy, decide, new_user_attributes
 
 audit = logging.getLogger("regapi.audit")
 
@@ -69,11 +69,6 @@ class AdminRegistrations:
         self._limiter = limiter
         self._clock = clock
 
-    async def _target(self, tenant: str, username: str, caller: rq.Caller) -> Target:
-        target = self._tenancy.target(tenant, username, caller)
-        await self._admins.authenticate(target.policy, caller.authorization)
-        return target
-
     async def explain(self, request: rq.Explain, caller: rq.Caller) -> Decision:
         """The decision a request would get, without calling Cognito or writing the audit log."""
         policy = self._tenancy.policy(request.tenant, caller)
@@ -81,7 +76,7 @@ class AdminRegistrations:
         return explain(policy, request)
 
     async def invite_user(self, request: rq.InviteUser, caller: rq.Caller) -> Invited:
-        target = await self._target(request.tenant, request.username, caller)
+        target = await self._admins.target(request.tenant, request.username, caller)
         limits = target.policy.policy.limits
         await self._limiter.take(target.tenant, limits, "attempts_per_address", target.tenant, caller.address)
         await self._limiter.take(target.tenant, limits, "invitations_per_tenant", target.tenant)
@@ -100,7 +95,7 @@ class AdminRegistrations:
         return Invited(created.username, UserStatus(created.status), expires)
 
     async def invitations(self, request: rq.InvitationQuery, caller: rq.Caller) -> list[Invitation]:
-        target = await self._target(request.tenant, request.username or "", caller)
+        target = await self._admins.target(request.tenant, request.username or "", caller)
         now = self._clock.now()
         if request.username is not None:
             found = inv.invitation(target, await self._provider.admin_get_user(target.pool, target.username), now)
@@ -109,8 +104,8 @@ class AdminRegistrations:
         return [i for i in listed if i is not None and (request.status is None or i.status == request.status)]
 
     async def resend_invitation(self, request: rq.ResendInvitation, caller: rq.Caller) -> InvitationResent:
-        target = await self._target(request.tenant, request.username, caller)
-        await self._limiter.count_resend(target, caller)
+        target = await self._admins.target(request.tenant, request.username, caller)
+        await self._limiter.count_send(target, caller)
         user = await self._provider.admin_get_user(target.pool, target.username)
         invitation = inv.invitation(target, user, self._clock.now())
         if invitation is None:
@@ -125,14 +120,14 @@ class AdminRegistrations:
         return InvitationResent(target.username, resent.created_at + inv.validity(target.policy))
 
     async def pending_sign_ups(self, tenant: str, caller: rq.Caller) -> list[PendingSignUp]:
-        target = await self._target(tenant, "", caller)
+        target = await self._admins.target(tenant, "", caller)
         if not target.policy.policy.registration.approval_required:
             return []
         pending = [inv.pending_sign_up(target, user) for user in await self._provider.list_users(target.pool)]
         return [p for p in pending if p is not None]
 
     async def decide_sign_up(self, request: rq.DecideSignUp, caller: rq.Caller) -> SignUpDecided:
-        target = await self._target(request.tenant, request.username, caller)
+        target = await self._admins.target(request.tenant, request.username, caller)
         user = await self._provider.admin_get_user(target.pool, target.username)
         if user is None or inv.pending_sign_up(target, user) is None:
             refuse(NO_PENDING_SIGN_UP)

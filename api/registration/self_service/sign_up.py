@@ -153,7 +153,7 @@ class SignUps:
         self, request: rq.ResendConfirmationCode, caller: rq.Caller = ANONYMOUS
     ) -> CodeResent:
         target = self._tenancy.target(request.tenant, request.username, caller)
-        await self._limiter.count_resend(target, caller)
+        await self._limiter.count_send(target, caller)
         hidden = CodeResent(hidden_destination(target, self._sealer))
         if not is_valid_username(target.username) or not await self._tenancy.belongs(target):
             hide_existence(target.hides_existence)
