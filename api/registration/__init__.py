@@ -12,6 +12,7 @@ from api.policy.store import PolicyStore
 from api.registration.admin.registrations import AdminRegistrations, explain
 from api.registration.admin.users import UserAdministration
 from api.registration.credentials import Administrators
+from api.registration.cursors import Cursors
 from api.registration.failures import Refused
 from api.registration.limits import AttemptLimiter
 from api.registration.outcomes import (
@@ -41,9 +42,12 @@ from api.registration.outcomes import (
     SignUpDecided,
     SignUpStep,
     UserAdministered,
+    UserList,
     UserStatus,
+    UserSummary,
 )
 from api.registration.requests import (
+    AdminUpdateAttributes,
     AdminUser,
     Caller,
     ChangePassword,
@@ -62,6 +66,7 @@ from api.registration.requests import (
     SignIn,
     SignUp,
     UpdateAttributes,
+    UserQuery,
     VerifyAttribute,
 )
 from api.registration.self_service.account import Account
@@ -107,13 +112,14 @@ def build_use_cases(
         recovery=Recovery(tenancy, provider, limiter=limiter, sealer=sealer),
         account=Account(tenancy, provider, tokens=tokens, limiter=limiter),
         admin=AdminRegistrations(tenancy, admins, provider, limiter, clock),
-        users=UserAdministration(admins, provider),
+        users=UserAdministration(admins, provider, Cursors(sealer)),
     )
 
 
 __all__ = [
     "AccessTokens",
     "AdminRegistrations",
+    "AdminUpdateAttributes",
     "AdminUser",
     "AttemptLimiter",
     "Caller",
@@ -170,7 +176,10 @@ __all__ = [
     "UpdateAttributes",
     "UseCases",
     "UserAdministered",
+    "UserList",
+    "UserQuery",
     "UserStatus",
+    "UserSummary",
     "VerifyAttribute",
     "Violation",
     "ViolationCode",

@@ -69,6 +69,10 @@ RESET_REFUSED = Failure(
 NOT_SIGNED_IN = Failure(ErrorCode.NOT_AUTHORIZED, "A valid access token of a user of this tenant is required.")
 TOKEN_EXPIRED = Failure(ErrorCode.TOKEN_EXPIRED, "The access token has expired; refresh the tokens and try again.")
 WRONG_PASSWORD = Failure(ErrorCode.NOT_AUTHORIZED, "The previous password is not correct.", "previousPassword")
+INVALID_CURSOR = Failure(ErrorCode.INVALID_CURSOR, "The cursor is not one this listing gave out.", "after")
+AWAITS_APPROVAL = Failure(
+    ErrorCode.POLICY_VIOLATION, "This sign-up awaits approval: approve it with approveSignUp.", "username"
+)
 NOT_ADMIN = Failure(ErrorCode.NOT_AUTHORIZED, "A valid API key or admin token of this tenant is required.")
 ORIGIN_REFUSED = Failure(ErrorCode.NOT_AUTHORIZED, "Pages of this origin may not call this tenant.")
 NO_INVITATION = Failure(ErrorCode.USER_NOT_FOUND, "No invitation of this tenant for this username.", "username")

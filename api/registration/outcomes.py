@@ -33,6 +33,8 @@ class ErrorCode(StrEnum):
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
     # A user's access token has expired: refresh the tokens, then send the request again.
     TOKEN_EXPIRED = "TOKEN_EXPIRED"
+    # A listing's `after` is not a cursor it gave out (or was given for another tenant or filter).
+    INVALID_CURSOR = "INVALID_CURSOR"
 
 
 class UserStatus(StrEnum):
@@ -251,3 +253,18 @@ class Done:
     """A call that answers nothing but that it was done (verifyUserAttribute, changePassword, signOut)."""
 
     done: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class UserSummary:
+    username: str
+    user_status: UserStatus
+    enabled: bool
+    created_at: datetime
+    attributes: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class UserList:
+    users: tuple[UserSummary, ...]
+    next_cursor: str | None

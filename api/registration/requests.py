@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from api.policy import Operation
+from api.registration.outcomes import UserStatus
 
 Attributes = tuple[tuple[str, str], ...]
 
@@ -161,3 +162,18 @@ class RefreshTokens:
     tenant: str
     username: str
     refresh_token: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class UserQuery:
+    tenant: str
+    status: UserStatus | None = None
+    first: int | None = None
+    after: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AdminUpdateAttributes:
+    tenant: str
+    username: str
+    attributes: tuple[tuple[str, str], ...]

@@ -19,6 +19,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from api.registration import (
+    AdminUpdateAttributes,
     AdminUser,
     ChangePassword,
     ConfirmForgotPassword,
@@ -37,6 +38,7 @@ from api.registration import (
     SignIn,
     SignUp,
     UpdateAttributes,
+    UserQuery,
     VerifyAttribute,
 )
 from api.registration.failures import REFUSALS, outcome_of
@@ -96,6 +98,18 @@ class Query:
     @strawberry.field(description="User: the signed-in user's profile (Authorization: Bearer <access token>).")  # type: ignore[untyped-decorator]
     async def me(self, info: Info, tenant: strawberry.ID) -> p.MeResult:
         return await p.answer_undenied(info.context.use_cases.account.me(str(tenant), info.context.caller), p.profile)
+
+    @strawberry.field(description="Admin: the tenant's users, a page at a time (first: at most 60).")  # type: ignore[untyped-decorator]
+    async def users(
+        self,
+        info: Info,
+        tenant: strawberry.ID,
+        status: t.UserStatus | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> p.UsersResult:
+        query = UserQuery(str(tenant), status, first, after)
+        return await p.answer_undenied(info.context.use_cases.users.users(query, info.context.caller), p.user_list)
 
 
 @strawberry.type
@@ -208,6 +222,29 @@ class Mutation:
     async def sign_out(self, info: Info, input: i.SignOutInput) -> p.SignOutResult:
         account = info.context.use_cases.account
         return await p.answer(account.sign_out(str(input.tenant), info.context.caller), p.signed_out)
+
+    @strawberry.mutation  # admin: decided under operation ADMIN_UPDATE
+    async def admin_update_user_attributes(
+        self, info: Info, input: i.AdminUpdateUserAttributesInput
+    ) -> p.AdminUpdateUserAttributesResult:
+        request = AdminUpdateAttributes(str(input.tenant), input.username, i.attribute_pairs(input.attributes))
+        users = info.context.use_cases.users
+        return await p.answer(users.update_attributes(request, info.context.caller), p.admin_updated)
+
+    @strawberry.mutation  # admin: the user cannot sign in until enabled again
+    async def disable_user(self, info: Info, input: i.AdminUserInput) -> p.AdminUserResult:
+        request = AdminUser(str(input.tenant), input.username)
+        return await p.answer(info.context.use_cases.users.disable(request, info.context.caller), p.administered)
+
+    @strawberry.mutation  # admin
+    async def enable_user(self, info: Info, input: i.AdminUserInput) -> p.AdminUserResult:
+        request = AdminUser(str(input.tenant), input.username)
+        return await p.answer(info.context.use_cases.users.enable(request, info.context.caller), p.administered)
+
+    @strawberry.mutation  # admin
+    async def delete_user(self, info: Info, input: i.AdminUserInput) -> p.AdminUserResult:
+        request = AdminUser(str(input.tenant), input.username)
+        return await p.answer(info.context.use_cases.users.delete(request, info.context.caller), p.administered)
 
 
 class Schema(strawberry.Schema):

@@ -128,6 +128,13 @@ class SignOutInput:
 
 
 @strawberry.input
+class AdminUpdateUserAttributesInput:
+    tenant: strawberry.ID
+    username: str
+    attributes: list[AttributeInput]
+
+
+@strawberry.input
 class ExplainRegistrationInput:
     tenant: strawberry.ID
     operation: Operation

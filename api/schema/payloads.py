@@ -28,6 +28,8 @@ from api.registration import (
     SignedUp,
     SignUpDecided,
     UserAdministered,
+    UserList,
+    UserSummary,
 )
 from api.registration.failures import REFUSALS, outcome_of
 from api.schema import types as t
@@ -82,6 +84,11 @@ ChangePasswordResult = Annotated[
 ]
 RefreshTokensResult = Annotated[t.SignInSuccess | t.RegistrationError, strawberry.union("RefreshTokensResult")]
 SignOutResult = Annotated[t.SignOutSuccess | t.PolicyDenied | t.RegistrationError, strawberry.union("SignOutResult")]
+UsersResult = Annotated[t.UserList | t.RegistrationError, strawberry.union("UsersResult")]
+AdminUpdateUserAttributesResult = Annotated[
+    t.AdminUpdateUserAttributesSuccess | t.PolicyDenied | t.RegistrationError,
+    strawberry.union("AdminUpdateUserAttributesResult"),
+]
 Refusal = t.PolicyDenied | t.RegistrationError
 _T = TypeVar("_T")
 _R = TypeVar("_R")
@@ -296,3 +303,21 @@ def password_changed(_: object) -> t.ChangePasswordSuccess:
 
 def signed_out(_: object) -> t.SignOutSuccess:
     return t.SignOutSuccess(signed_out=True)
+
+
+def user_summary(value: UserSummary) -> t.UserSummary:
+    return t.UserSummary(
+        username=value.username,
+        user_status=value.user_status,
+        enabled=value.enabled,
+        created_at=value.created_at,
+        attributes=[t.UserAttribute(name=name, value=v) for name, v in value.attributes],
+    )
+
+
+def user_list(value: UserList) -> t.UserList:
+    return t.UserList(users=[user_summary(u) for u in value.users], next_cursor=value.next_cursor)
+
+
+def admin_updated(value: UserSummary) -> t.AdminUpdateUserAttributesSuccess:
+    return t.AdminUpdateUserAttributesSuccess(user=user_summary(value))

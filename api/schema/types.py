@@ -254,3 +254,23 @@ class ChangePasswordSuccess:
 @strawberry.type(description="Signed out on every device: refresh tokens revoked, access tokens refused.")
 class SignOutSuccess:
     signed_out: bool
+
+
+@strawberry.type
+class UserSummary:
+    username: str
+    user_status: UserStatus
+    enabled: bool
+    created_at: datetime
+    attributes: list[UserAttribute]
+
+
+@strawberry.type(description="One page of the tenant's users; nextCursor (as `after`) gives the next, null at the end.")
+class UserList:
+    users: list[UserSummary]
+    next_cursor: str | None
+
+
+@strawberry.type
+class AdminUpdateUserAttributesSuccess:
+    user: UserSummary

@@ -161,6 +161,34 @@ mutation SignOut($input: SignOutInput!) {{
 }}
 """
 
+USERS = """
+query Users($tenant: ID!, $status: UserStatus, $first: Int, $after: String) {
+  users(tenant: $tenant, status: $status, first: $first, after: $after) {
+    __typename
+    ... on UserList { users { username userStatus enabled createdAt attributes { name value } } nextCursor }
+    ... on RegistrationError { code message field retryAfterSeconds }
+  }
+}
+"""
+
+ADMIN_UPDATE_ATTRIBUTES = f"""
+mutation AdminUpdate($input: AdminUpdateUserAttributesInput!) {{
+  adminUpdateUserAttributes(input: $input) {{
+    __typename ... on AdminUpdateUserAttributesSuccess {{ user {{ username attributes {{ name value }} }} }} {REFUSALS}
+  }}
+}}
+"""
+
+
+def admin_user_action(name: str) -> str:
+    """disableUser, enableUser, deleteUser or adminResetPassword: one user in, the user's state out."""
+    return f"""
+mutation Act($input: AdminUserInput!) {{
+  {name}(input: $input) {{ __typename ... on AdminUserSuccess {{ username userStatus enabled }} {REFUSALS} }}
+}}
+"""
+
+
 EXPLAIN = """
 query Explain($input: ExplainRegistrationInput!) {
   explainRegistration(input: $input) {
