@@ -93,9 +93,18 @@ class EmbeddedCognito:
             name=name, user_pool_id=pool_id, client_id=created["ClientId"], client_secret=created.get("ClientSecret")
         )
 
-    def update_pool(self, binding: PoolBinding, pool: Mapping[str, Any]) -> None:
-        """Apply changed CreateUserPool parameters: the updatable settings, and any new custom attribute."""
-        updatable = ("Policies", "AdminCreateUserConfig", "AutoVerifiedAttributes", "AccountRecoverySetting")
+    def update_pool(
+        self, binding: PoolBinding, pool: Mapping[str, Any], client: Mapping[str, Any] | None = None
+    ) -> None:
+        """Apply changed CreateUserPool parameters (the updatable settings, and any new custom attribute) and
+        CreateUserPoolClient ones (what the client may write changes with the policies)."""
+        updatable = (
+            "Policies",
+            "AdminCreateUserConfig",
+            "AutoVerifiedAttributes",
+            "AccountRecoverySetting",
+            "UserAttributeUpdateSettings",
+        )
         self.client.update_user_pool(UserPoolId=binding.user_pool_id, **{k: pool[k] for k in updatable if k in pool})
         described = self.client.describe_user_pool(UserPoolId=binding.user_pool_id)["UserPool"]
         existing = {a["Name"] for a in described.get("SchemaAttributes", [])}
@@ -105,6 +114,10 @@ class EmbeddedCognito:
         ]
         if custom:
             self.client.add_custom_attributes(UserPoolId=binding.user_pool_id, CustomAttributes=custom)
+        if client is not None:
+            # Every setting, not only the changed ones: UpdateUserPoolClient resets what it is not given.
+            settings = {k: v for k, v in client.items() if k != "GenerateSecret"}
+            self.client.update_user_pool_client(UserPoolId=binding.user_pool_id, ClientId=binding.client_id, **settings)
 
 
 class EmbeddedKeySource:

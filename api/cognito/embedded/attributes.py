@@ -70,9 +70,10 @@ def check_new_user(pool: Pool, attributes: Iterable[Mapping[str, str]], username
 
 
 def check_update(pool: Pool, attributes: Iterable[Mapping[str, str]]) -> None:
-    """An update after creation: no unknown names, and write-once attributes stay as they were."""
+    """An update after creation: no unknown names, and write-once attributes stay as they were. A blank
+    value deletes the attribute, so it has no value to check."""
     values = _pairs(attributes)
-    if "email" in values and not EMAIL.match(values["email"]):
+    if values.get("email") and not EMAIL.match(values["email"]):
         raise InvalidParameterException("Invalid email address format.")
     problems = []
     for name, value in values.items():
@@ -81,7 +82,7 @@ def check_update(pool: Pool, attributes: Iterable[Mapping[str, str]]) -> None:
             problems.append(f"user.{name}: Attribute does not exist in the schema.")
         elif name == "sub" or (attribute is not None and attribute.mutable is False):
             problems.append(f"user.{name}: Attribute cannot be updated. (changing an immutable attribute)")
-        elif attribute is not None and (problem := _value_problem(attribute, value)):
+        elif attribute is not None and value and (problem := _value_problem(attribute, value)):
             problems.append(f"user.{name}: {problem}")
     if problems:
         raise InvalidParameterException("Invalid user attributes: " + "\n".join(problems) + "\n")

@@ -1,6 +1,7 @@
-"""Signing in: InitiateAuth and AdminInitiateAuth, the NEW_PASSWORD_REQUIRED challenge and its answer,
-reset-required users, expiring temporary passwords, ConfirmForgotPassword's password check, and the ID
-token's claims.
+"""Signing in: InitiateAuth and AdminInitiateAuth (REFRESH_TOKEN_AUTH among them, answered by
+api.cognito.embedded.tokens), the NEW_PASSWORD_REQUIRED challenge and its answer, reset-required users,
+expiring temporary passwords, and the ID token's claims. Every token a sign-in issues is filed under its
+user (tokens.file_result).
 
 The challenge carries Cognito's `requiredAttributes` and `userAttributes`; its session is bound to its
 user and expires (AuthSessionValidity, 3 minutes by default).
@@ -12,14 +13,19 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from api.cognito.embedded import attributes
-from api.cognito.embedded.checks import check_password, check_secret_hash, password_policy, prevents_existence_errors
+from api.cognito.embedded import attributes, tokens
+from api.cognito.embedded.checks import (
+    PasswordResetRequiredError,
+    check_password,
+    check_secret_hash,
+    password_policy,
+    prevents_existence_errors,
+)
 from api.cognito.embedded.lookups import find_user
 from api.cognito.embedded.moto_internals import (
     ActionResult,
     Handler,
     InvalidParameterException,
-    JsonRESTError,
     NotAuthorizedError,
     Pool,
     Response,
@@ -36,11 +42,6 @@ from api.cognito.embedded.state import REGISTRY
 
 DEFAULT_TEMPORARY_PASSWORD_DAYS = 7
 DEFAULT_AUTH_SESSION_MINUTES = 3
-
-
-class PasswordResetRequiredError(JsonRESTError):
-    def __init__(self) -> None:
-        super().__init__("PasswordResetRequiredException", "Password reset required for the user")
 
 
 # ---------------------------------------------------------------- tokens
@@ -115,12 +116,15 @@ def initiate_auth(self: Response) -> ActionResult:
     params = param(self, "AuthParameters") or {}
     backend, pool = pool_for_client(self, client_id)
     username = params.get("USERNAME", "")
+    if flow in tokens.REFRESH_FLOWS:
+        return ActionResult(tokens.refresh(pool, client_id, params))
     if flow == "USER_PASSWORD_AUTH":
         check_secret_hash(pool, client_id, username, params.get("SECRET_HASH"))
         _known_user_or_generic_refusal(pool, client_id, username)
         _check_reset_required(pool, username)
         _check_temporary_password(pool, username, params.get("PASSWORD"))
     result = backend.initiate_auth(client_id, flow, params)
+    tokens.file_result(pool, client_id, username, result)
     return ActionResult(_with_challenge_details(pool, username, result))
 
 
@@ -132,11 +136,14 @@ def admin_initiate_auth(self: Response) -> ActionResult:
     backend = backend_of(self)
     pool = backend.describe_user_pool(pool_id)
     username = params.get("USERNAME", "")
+    if flow in tokens.REFRESH_FLOWS and client_id in pool.clients:
+        return ActionResult(tokens.refresh(pool, client_id, params))
     if flow in ("ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"):
         _known_user_or_generic_refusal(pool, client_id, username)
         _check_reset_required(pool, username)
         _check_temporary_password(pool, username, params.get("PASSWORD"))
     result = backend.admin_initiate_auth(pool_id, client_id, flow, params)
+    tokens.file_result(pool, client_id, username, result)
     return ActionResult(_with_challenge_details(pool, username, result))
 
 
@@ -190,22 +197,18 @@ def _new_password_answer(self: Response) -> None:
 
 
 def answering(original: Handler) -> Handler:
-    """RespondToAuthChallenge and its admin variant: a new-password answer is checked first."""
+    """RespondToAuthChallenge and its admin variant: a new-password answer is checked first, and the
+    tokens of any answer that completes the sign-in are filed under its user."""
 
     def respond(self: Response) -> ActionResult:
         if param(self, "ChallengeName") == "NEW_PASSWORD_REQUIRED":
             _new_password_answer(self)
-        return original(self)
+        answer = original(self)
+        client_id = param(self, "ClientId")
+        _, pool = pool_for_client(self, client_id)
+        result = answer.result
+        if isinstance(result, dict):
+            tokens.file_result(pool, client_id, (param(self, "ChallengeResponses") or {}).get("USERNAME", ""), result)
+        return answer
 
     return respond
-
-
-def password_checked_first(original: Handler) -> Handler:
-    """ConfirmForgotPassword: moto sets any password; Cognito applies the pool's policy."""
-
-    def confirm(self: Response) -> ActionResult:
-        _, pool = pool_for_client(self, param(self, "ClientId"))
-        check_password(pool, param(self, "Password") or "")
-        return original(self)
-
-    return confirm

@@ -1,5 +1,5 @@
 """Rules several calls share: the app client's SECRET_HASH and existence-error setting, the pool's
-password policy, and the wording of "that user exists"."""
+password policy, the wording of "that user exists", and the refusal of a user whose password was reset."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 from api.cognito.adapter import secret_hash
 from api.cognito.embedded import passwords
-from api.cognito.embedded.moto_internals import NotAuthorizedError, Pool
+from api.cognito.embedded.moto_internals import JsonRESTError, NotAuthorizedError, Pool
 
 
 def check_secret_hash(pool: Pool, client_id: str, username: str, given: str | None) -> None:
@@ -42,3 +42,10 @@ def exists_message(pool: Pool, admin: bool) -> str:
     if "email" in pool.extended_config.get("UsernameAttributes", []):
         return "An account with the given email already exists."
     return "User account already exists" if admin else "User already exists"
+
+
+class PasswordResetRequiredError(JsonRESTError):
+    """After AdminResetUserPassword, until ConfirmForgotPassword: signing in and the user's token calls."""
+
+    def __init__(self) -> None:
+        super().__init__("PasswordResetRequiredException", "Password reset required for the user")

@@ -9,11 +9,12 @@ two) and as bench/embedded_signups.py's baseline. moto_internals installs them i
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 
 from api.cognito.embedded.moto_internals import (
     AliasExistsException,
     Backend,
+    InvalidParameterException,
     Pool,
     User,
     UserPages,
@@ -25,9 +26,10 @@ from api.cognito.embedded.moto_internals import (
     pool_by_id,
     users_of,
 )
-from api.cognito.embedded.user_index import FILED_ATTRIBUTES
+from api.cognito.embedded.user_index import ENABLED, FILED_ATTRIBUTES, STATUS
 
 _FILTER = re.compile(r"([\w:]+)\s*(=|\^=)\s*\"(.*)\"")  # moto's ListUsers filter syntax
+MAX_PAGE = 60  # API Reference, ListUsers Limit
 _scanning = False
 
 
@@ -80,28 +82,39 @@ def check_email_unused(backend: Backend, user_pool_id: str, email: str | None) -
         raise AliasExistsException
 
 
+def _filed_key(filt: str) -> tuple[str, str] | None:
+    """The index key an exact filter names: an attribute of FILED_ATTRIBUTES, the user's status (whose
+    values compare case-insensitively: API Reference, ListUsers) or whether it is enabled."""
+    match = _FILTER.match(filt)
+    if match is None or match[2] != "=":
+        return None
+    name, value = match[1], match[3]
+    if name == "cognito:user_status":
+        return (STATUS, value.upper())
+    if name == "status":
+        return (ENABLED, value)
+    return (name, value) if name in FILED_ATTRIBUTES else None
+
+
 def list_users(
     backend: Backend, user_pool_id: str, filt: str, limit: int | None = None, pagination_token: str | None = None
 ) -> tuple[list[User], str | None]:
-    """moto's ListUsers (its filters, order, pages and tokens): a page costs its own length, and an
-    exact filter on username, email, phone_number or sub its matches. Other filters are searches and
-    scan, as moto does (`^=`, and name, status and the other attributes)."""
+    """moto's ListUsers (its filters, order, pages and tokens), with Cognito's limit of 60 a page: a page
+    costs its own length, and an exact filter on username, email, phone_number, sub, cognito:user_status
+    or status the same, from the index. Other filters are searches and scan, as moto does (`^=`, and
+    name and the other attributes); custom attributes cannot be searched (moto refuses them too)."""
+    if limit is not None and int(limit) > MAX_PAGE:
+        raise InvalidParameterException(
+            f"1 validation error detected: Value '{limit}' at 'limit' failed to satisfy constraint: "
+            f"Member must have value less than or equal to {MAX_PAGE}"
+        )
     pages = UserPages(limit, pagination_token)  # before the pool is looked up, as in moto
     users = users_of(backend.describe_user_pool(user_pool_id))
-    match = _FILTER.match(filt) if filt else None
-    if filt and not (match and match[2] == "=" and match[1] in FILED_ATTRIBUTES):
+    key = _filed_key(filt) if filt else None
+    if filt and key is None:
         return pages.of(moto_list_users(backend, user_pool_id, filt))
-    if match:
-        name, value = match[1], match[3]
-        found = users.with_value(name, value)
-        if name == "username" and (user := users.get(value)) is not None and user.username == value:
-            found = users.in_order([*(u.username for u in found), user.username])
-        return pages.of(found)
-    if (first_id := pages.first_id()) is None:
-        return pages.cut(iter(users.values()))
-    first = users.by_id(first_id)
-    following: Iterator[User] = users.starting_at(first.username) if first is not None else iter(())
-    return pages.cut(following, first)
+    first = None if (first_id := pages.first_id()) is None else users.by_id(first_id)
+    return pages.cut(users.filed_from(key, first.username if first is not None else None), first)
 
 
 @paginated

@@ -1,22 +1,24 @@
 """Every access to moto's private internals: the one file to re-check when the moto pin moves.
 
-The fidelity layer (pools, sign_up, invitations, authentication, users, lookups) replaces moto's
-cognito-idp handlers with Cognito's behaviour, and needs moto's state to do it. Whatever it touches of
-moto that is not public API goes through the small typed functions and names of this module; no other
-module of api/cognito/embedded imports moto, apart from `mock_aws` (moto's public entry point) in
-`__init__`. Checked against moto 5.2.5. When the pin moves, re-read these in moto's source:
+The fidelity layer replaces moto's cognito-idp handlers with Cognito's behaviour, and needs moto's state
+to do it. Whatever it touches of moto that is not public API goes through the small typed functions and
+names of this module; no other module of api/cognito/embedded imports moto, apart from `mock_aws`
+(moto's public entry point) in `__init__`. Checked against moto 5.2.5. When the pin moves, re-read these
+in moto's source:
 
 - `moto.cognitoidp.responses.CognitoIdpResponse`: `_get_param`, `parameters` (parses the body afresh
   on every read), `backend`, `current_account`, `region`, `call_action` (wrapped: the request lock),
-  and the handler methods `install` replaces or wraps (the keys of the tables in `handlers`);
+  and the handler methods `install` replaces, wraps or adds (the keys of the tables in `handlers`);
 - `moto.cognitoidp.models.RegionAgnosticBackend`: `_find_backend_for_clientid`,
   `_find_backend_by_access_token`; the module's `cognitoidp_backends`;
 - `CognitoIdpBackend`: `_validate_password`, `_verify_email_is_not_used`, `list_users` (its
   `__wrapped__` filtering) and `list_users_in_group` (all replaced), `user_pools`, `sessions`;
 - `CognitoIdpUserPool`: `_get_user` and `create_id_token` (replaced), `create_jwt` (wrapped: its token
-  signed again, by `signing`), `users` (made a property holding a UserIndex), `access_tokens`, `id_tokens`;
-- `CognitoIdpUser`: `password` (moto keeps it in clear), `attributes` (made a property that refiles the
-  user: moto replaces the list on every change, never edits it in place), its constructor;
+  signed again, by `signing`), `users` (made a property holding a UserIndex), `access_tokens`,
+  `refresh_tokens` (None marks a revoked one, as moto's own sign-out does), `id_tokens`,
+  `create_tokens_from_refresh_token`;
+- `CognitoIdpUser`: `password` (moto keeps it in clear), `attributes`, `status` and `enabled` (made
+  properties that refile the user: moto replaces them on every change, never edits them in place);
 - `CognitoIdpUserPoolAttribute(name, custom, schema)` and its `STANDARD_SCHEMA`;
 - `moto.utilities.paginator`: `paginate`, and `Paginator`'s `_max_results`, `_parsed_token`,
   `_check_predicate`, `_build_next_token`, with `moto.cognitoidp.utils.PAGINATION_MODEL`;
@@ -28,9 +30,9 @@ module of api/cognito/embedded imports moto, apart from `mock_aws` (moto's publi
 Not private, and so left to the area modules (typed by the aliases below): the backend's operation
 methods, named as Cognito's operations (`sign_up`, `admin_get_user`, ...), the models' `to_json`,
 `update_attributes` and `update_extended_config`, and the fields that mirror Cognito's resources
-(`status`, `enabled`, `attribute_lookup`, `groups`, `create_date`, `last_modified_date`,
-`extended_config`, `clients`, `schema_attributes`). tests/test_architecture.py keeps every other module
-of the package from importing moto.
+(`attribute_lookup`, `groups`, `create_date`, `last_modified_date`, `extended_config`, `clients`,
+`schema_attributes`). tests/test_architecture.py keeps every other module of the package from
+importing moto.
 """
 
 from __future__ import annotations
@@ -42,69 +44,42 @@ from contextlib import AbstractContextManager
 from types import ModuleType
 from typing import Any, cast
 
-from moto.cognitoidp.exceptions import (
-    AliasExistsException,
-    CodeMismatchException,
-    ExpiredCodeException,
-    InvalidParameterException,
-    NotAuthorizedError,
-    ResourceNotFoundError,
-    UsernameExistsException,
-    UserNotFoundError,
-)
-from moto.cognitoidp.models import (
-    CognitoIdpBackend,
-    CognitoIdpUser,
-    CognitoIdpUserPool,
-    CognitoIdpUserPoolAttribute,
-    RegionAgnosticBackend,
-    UserStatus,
-    cognitoidp_backends,
-)
+from moto.cognitoidp import exceptions as errors
+from moto.cognitoidp import models
 from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.cognitoidp.utils import PAGINATION_MODEL
-from moto.core.exceptions import InvalidToken, JsonRESTError
-from moto.core.responses import ActionResult, EmptyResult
+from moto.core import exceptions as core_errors
+from moto.core import responses as core_responses
 from moto.utilities.paginator import Paginator, paginate
 
 from api.cognito.embedded.user_index import UserIndex
 
+# Re-exported by assignment (an alias of a class is a class to mypy), for the area modules.
+ActionResult = core_responses.ActionResult
+EmptyResult = core_responses.EmptyResult
+JsonRESTError = core_errors.JsonRESTError
+AliasExistsException = errors.AliasExistsException
+CodeMismatchException = errors.CodeMismatchException
+ExpiredCodeException = errors.ExpiredCodeException
+InvalidParameterException = errors.InvalidParameterException
+NotAuthorizedError = errors.NotAuthorizedError
+UserNotFoundError = errors.UserNotFoundError
+UsernameExistsException = errors.UsernameExistsException
+UserStatus = models.UserStatus
 Response = CognitoIdpResponse
-Backend = CognitoIdpBackend
-Pool = CognitoIdpUserPool
-User = CognitoIdpUser
-PoolAttribute = CognitoIdpUserPoolAttribute
-Handler = Callable[[CognitoIdpResponse], ActionResult]
+Backend = models.CognitoIdpBackend
+Pool = models.CognitoIdpUserPool
+User = models.CognitoIdpUser
+PoolAttribute = models.CognitoIdpUserPoolAttribute
+Handler = Callable[[CognitoIdpResponse], core_responses.ActionResult]
 Wrapper = Callable[[Handler], Handler]
-IdTokenFactory = Callable[[CognitoIdpUserPool, str, str, str], tuple[str, int]]
-PasswordCheck = Callable[[CognitoIdpUserPool, str], None]
+IdTokenFactory = Callable[[Pool, str, str, str], tuple[str, int]]
+PasswordCheck = Callable[[Pool, str], None]
 # moto's own scans, which `install` replaces: the lookups module keeps them, as its reference and for searches.
-moto_get_user: Callable[[CognitoIdpUserPool, str], CognitoIdpUser | None] = CognitoIdpUserPool._get_user
-moto_list_users: Callable[[CognitoIdpBackend, str, str], list[CognitoIdpUser]] = cast(
-    Any, CognitoIdpBackend.list_users
+moto_get_user: Callable[[Pool, str], User | None] = Pool._get_user
+moto_list_users: Callable[[Backend, str, str], list[User]] = cast(
+    Any, Backend.list_users
 ).__wrapped__  # its filtering, without its @paginate
-
-
-__all__ = [
-    "ActionResult",
-    "AliasExistsException",
-    "Backend",
-    "CodeMismatchException",
-    "EmptyResult",
-    "ExpiredCodeException",
-    "Handler",
-    "InvalidParameterException",
-    "JsonRESTError",
-    "NotAuthorizedError",
-    "Pool",
-    "PoolAttribute",
-    "Response",
-    "User",
-    "UserNotFoundError",
-    "UserStatus",
-    "UsernameExistsException",
-    "Wrapper",
-]
 
 
 # ---------------------------------------------------------------- the request
@@ -122,80 +97,91 @@ def exclusive() -> AbstractContextManager[bool]:
     return _requests
 
 
-def param(response: CognitoIdpResponse, name: str, default: Any = None) -> Any:
+def param(response: Response, name: str, default: Any = None) -> Any:
     """One request parameter, or `default` when the request does not name it."""
     return response._get_param(name, default)
 
 
-def parameters(response: CognitoIdpResponse) -> dict[str, Any]:
+def parameters(response: Response) -> dict[str, Any]:
     """All request parameters: a fresh dict on every call (moto parses the body each time)."""
     params: dict[str, Any] = response.parameters
     return params
 
 
-def backend_of(response: CognitoIdpResponse) -> CognitoIdpBackend:
+def backend_of(response: Response) -> Backend:
     """The backend of the request's account and region."""
     return response.backend
 
 
-def pool_for_client(response: CognitoIdpResponse, client_id: str) -> tuple[CognitoIdpBackend, CognitoIdpUserPool]:
+def pool_for_client(response: Response, client_id: str) -> tuple[Backend, Pool]:
     """The backend and pool an app client belongs to, in any region (public calls name no pool)."""
-    backend = RegionAgnosticBackend(response.current_account, response.region)._find_backend_for_clientid(client_id)
+    agnostic = models.RegionAgnosticBackend(response.current_account, response.region)
+    backend = agnostic._find_backend_for_clientid(client_id)
     for pool in backend.user_pools.values():
         if client_id in pool.clients:
             return backend, pool
-    raise ResourceNotFoundError(client_id)
+    raise errors.ResourceNotFoundError(client_id)
 
 
-def backend_for_access_token(response: CognitoIdpResponse, token: str) -> CognitoIdpBackend:
+def backend_for_access_token(response: Response, token: str) -> Backend:
     """The backend that issued an access token, in any region (the request's own when none did)."""
-    return RegionAgnosticBackend(response.current_account, response.region)._find_backend_by_access_token(token)
+    agnostic = models.RegionAgnosticBackend(response.current_account, response.region)
+    return agnostic._find_backend_by_access_token(token)
 
 
 # ---------------------------------------------------------------- moto's bookkeeping
 
 
-def pools(backend: CognitoIdpBackend) -> Iterable[CognitoIdpUserPool]:
+def pools(backend: Backend) -> Iterable[Pool]:
     return backend.user_pools.values()
 
 
-def knows_access_token(pool: CognitoIdpUserPool, token: str) -> bool:
-    return token in pool.access_tokens
+def access_token_owner(pool: Pool, token: str) -> tuple[str, str] | None:
+    """The app client and username (as the user gave it at sign-in) of a live access token of this pool."""
+    owner: tuple[str, str] | None = pool.access_tokens.get(token)
+    return owner
 
 
-def access_token_client(pool: CognitoIdpUserPool, token: str) -> str:
-    """The app client an access token of this pool was issued to (KeyError for a foreign token)."""
-    client_id: str = pool.access_tokens[token][0]
-    return client_id
-
-
-def knows_session(backend: CognitoIdpBackend, session: str) -> bool:
+def knows_session(backend: Backend, session: str) -> bool:
     """Whether moto issued this challenge session and has not completed it."""
     return session in backend.sessions
 
 
-def sign_id_token(
-    pool: CognitoIdpUserPool, client_id: str, username: str, claims: Mapping[str, Any]
-) -> tuple[str, int]:
+def mint_from_refresh(pool: Pool, refresh_token: str) -> tuple[str, str, int]:
+    """New (access token, ID token, seconds valid) from a refresh token moto issued and has not revoked."""
+    return pool.create_tokens_from_refresh_token(refresh_token)
+
+
+def end_tokens(pool: Pool, access: Iterable[str], refresh: Iterable[str]) -> None:
+    """Make moto refuse these tokens in every handler: access tokens forgotten, refresh tokens marked
+    revoked (None), as moto's own sign-out does, so that moto's handlers the layer leaves in place agree."""
+    for token in access:
+        pool.access_tokens.pop(token, None)
+    for token in refresh:
+        if token in pool.refresh_tokens:
+            pool.refresh_tokens[token] = None
+
+
+def sign_id_token(pool: Pool, client_id: str, username: str, claims: Mapping[str, Any]) -> tuple[str, int]:
     """An ID token with these claims, signed and remembered as moto's own `create_id_token` does."""
     token, expires_in = pool.create_jwt(client_id, username, "id", extra_data=dict(claims))
     pool.id_tokens[token] = (client_id, username)
     return token, expires_in
 
 
-def has_password(user: CognitoIdpUser, password: str | None) -> bool:
+def has_password(user: User, password: str | None) -> bool:
     return bool(user.password == password)
 
 
-def set_password(user: CognitoIdpUser, password: str) -> None:
+def set_password(user: User, password: str) -> None:
     user.password = password
 
 
-def add_standard_attributes(pool: CognitoIdpUserPool) -> None:
+def add_standard_attributes(pool: Pool) -> None:
     """Cognito lists every standard attribute in a pool's schema, even when CreateUserPool named only some."""
-    for name, schema in CognitoIdpUserPoolAttribute.STANDARD_SCHEMA.items():
+    for name, schema in PoolAttribute.STANDARD_SCHEMA.items():
         if name not in pool.schema_attributes:
-            pool.schema_attributes[name] = CognitoIdpUserPoolAttribute(name, False, schema)
+            pool.schema_attributes[name] = PoolAttribute(name, False, schema)
 
 
 def cognito_wsgi_app() -> Any:
@@ -216,13 +202,14 @@ def request_handler() -> Any:
 
 
 _REFILE = "_regapi_refile"
+_REFILED = ("attributes", "status", "enabled")  # what the index files a user by (user_index)
 
 
-def _link(user: CognitoIdpUser, refile: Callable[[], None] | None) -> None:
+def _link(user: User, refile: Callable[[], None] | None) -> None:
     user.__dict__[_REFILE] = refile
 
 
-def users_of(pool: CognitoIdpUserPool) -> UserIndex[CognitoIdpUser]:
+def users_of(pool: Pool) -> UserIndex[User]:
     """The pool's users, indexed: `install` makes moto's `users` dict of every pool a UserIndex."""
     users = pool.__dict__.get("users")
     if not isinstance(users, UserIndex):
@@ -230,19 +217,19 @@ def users_of(pool: CognitoIdpUserPool) -> UserIndex[CognitoIdpUser]:
     return users
 
 
-def _set_users(pool: CognitoIdpUserPool, users: Mapping[str, CognitoIdpUser]) -> None:
+def _set_users(pool: Pool, users: Mapping[str, User]) -> None:
     pool.__dict__["users"] = users if isinstance(users, UserIndex) else UserIndex(_link, dict(users).items())
 
 
-def _attributes(user: CognitoIdpUser) -> list[dict[str, Any]]:
-    return cast(list[dict[str, Any]], user.__dict__["attributes"])
+def _refiling(name: str) -> property:
+    """A user field that refiles the user in its pool's index whenever moto (or the layer) sets it."""
 
+    def set_field(user: User, value: Any) -> None:
+        user.__dict__[name] = value
+        if (refile := user.__dict__.get(_REFILE)) is not None:
+            refile()
 
-def _set_attributes(user: CognitoIdpUser, attributes: list[dict[str, Any]]) -> None:
-    """moto replaces a user's attribute list on every change, never edits it in place: refile it then."""
-    user.__dict__["attributes"] = attributes
-    if (refile := user.__dict__.get(_REFILE)) is not None:
-        refile()
+    return property(lambda user: user.__dict__[name], set_field)
 
 
 class UserPages:
@@ -256,9 +243,9 @@ class UserPages:
         )
         self._size: int = self._paginator._max_results
 
-    def of(self, users: list[CognitoIdpUser]) -> tuple[list[CognitoIdpUser], str | None]:
+    def of(self, users: list[User]) -> tuple[list[User], str | None]:
         """The page of these users (all of them, in order) the token asks for."""
-        page: tuple[list[CognitoIdpUser], str | None] = self._paginator.paginate(users)
+        page: tuple[list[User], str | None] = self._paginator.paginate(users)
         return page
 
     def first_id(self) -> str | None:
@@ -266,12 +253,10 @@ class UserPages:
         parsed = self._paginator._parsed_token if self._token else None
         return None if parsed is None else str(parsed["uniqueAttributes"]).split("|")[0]
 
-    def cut(
-        self, users: Iterator[CognitoIdpUser], first: CognitoIdpUser | None = None
-    ) -> tuple[list[CognitoIdpUser], str | None]:
+    def cut(self, users: Iterator[User], first: User | None = None) -> tuple[list[User], str | None]:
         """The page of `users`, which start at `first`: the user the token names, found in the index."""
         if self._token and (first is None or not self._paginator._check_predicate(first)):
-            raise InvalidToken("Resource not found!")
+            raise core_errors.InvalidToken("Resource not found!")
         page = list(itertools.islice(users, self._size + 1))
         if len(page) <= self._size:
             return page, None
@@ -281,13 +266,13 @@ class UserPages:
 paginated = paginate(pagination_model=PAGINATION_MODEL)  # moto's pagination of cognito-idp's lists
 
 
-def pool_by_id(pool_id: str) -> CognitoIdpUserPool:
+def pool_by_id(pool_id: str) -> Pool:
     """A pool of any account and region, by its id (bench/embedded_signups.py fills one directly)."""
-    for backends in cognitoidp_backends.values():
+    for backends in models.cognitoidp_backends.values():
         for backend in backends.values():
             if (pool := backend.user_pools.get(pool_id)) is not None:
                 return pool
-    raise ResourceNotFoundError(pool_id)
+    raise errors.ResourceNotFoundError(pool_id)
 
 
 # ---------------------------------------------------------------- installation
@@ -306,9 +291,10 @@ def install(
     lookups: ModuleType,
     resign: Callable[[str, str], str],
 ) -> None:
-    """Put the given handlers in place of moto's (by method name), wrap others around moto's own, run one
-    request at a time, index users, replace moto's ID token, password check and scans of users (`lookups`),
-    re-sign its tokens (`resign(pool id, token)`; moto files the result); idempotent, process-wide."""
+    """Put the given handlers in place of moto's (by method name; new names add Cognito calls moto lacks),
+    wrap others around moto's own, run one request at a time, index users, replace moto's ID token,
+    password check and scans of users (`lookups`), re-sign its tokens (`resign(pool id, token)`; moto
+    files the result); idempotent, process-wide."""
     global _installed  # noqa: PLW0603 - a process-wide, once-only patch
     with _install_lock:
         if _installed:
@@ -319,30 +305,31 @@ def install(
         for name, wrap in wrappers.items():
             setattr(responses, name, wrap(getattr(responses, name)))
 
-        def validate_password(backend: CognitoIdpBackend, user_pool_id: str, password: str) -> None:
+        def validate_password(backend: Backend, user_pool_id: str, password: str) -> None:
             """Replaces moto's check, which every password path of the backend calls."""
             check_password(backend.describe_user_pool(user_pool_id), password)
 
         moto_call_action = responses.call_action
 
-        def call_action(self: CognitoIdpResponse) -> Any:
+        def call_action(self: Response) -> Any:
             with _requests:  # one request at a time, serialization of the answer included
                 return moto_call_action(self)
 
         responses.call_action = call_action
-        models: Any = CognitoIdpUserPool
-        models._get_user = lookups.find_user
-        models.create_id_token = create_id_token
-        moto_create_jwt = models.create_jwt
+        pool_class: Any = Pool
+        pool_class._get_user = lookups.find_user
+        pool_class.create_id_token = create_id_token
+        moto_create_jwt = pool_class.create_jwt
 
-        def create_jwt(pool: CognitoIdpUserPool, *args: Any, **kwargs: Any) -> tuple[str, int]:
+        def create_jwt(pool: Pool, *args: Any, **kwargs: Any) -> tuple[str, int]:
             token, expires_in = moto_create_jwt(pool, *args, **kwargs)
             return resign(pool.id, token), expires_in
 
-        models.create_jwt = create_jwt
-        models.users = property(users_of, _set_users)
-        cast(Any, CognitoIdpUser).attributes = property(_attributes, _set_attributes)
-        backend_class: Any = CognitoIdpBackend
+        pool_class.create_jwt = create_jwt
+        pool_class.users = property(users_of, _set_users)
+        for name in _REFILED:
+            setattr(User, name, _refiling(name))
+        backend_class: Any = Backend
         backend_class._validate_password = validate_password
         backend_class._verify_email_is_not_used = lookups.check_email_unused
         backend_class.list_users = lookups.list_users

@@ -15,7 +15,9 @@ from typing import Any, Literal, TextIO
 
 from api.observability.logging import escape
 
-MessageKind = Literal["INVITATION", "SIGN_UP_CODE"]
+# INVITATION carries a temporary password, the others a code: confirming a sign-up, resetting a password
+# (ForgotPassword, AdminResetUserPassword), verifying a new or changed e-mail address or phone number.
+MessageKind = Literal["INVITATION", "SIGN_UP_CODE", "PASSWORD_RESET_CODE", "VERIFICATION_CODE"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,26 +1,23 @@
 """SignUp, ConfirmSignUp, ResendConfirmationCode and AdminConfirmSignUp, as Cognito documents them.
 
 Codes are generated, delivered to the outbox, checked in constant time, expire after 24 hours and
-lock the user out for a while after too many wrong guesses; admin-only pools refuse SignUp.
+lock the user out for a while after too many wrong guesses (api.cognito.embedded.codes); admin-only
+pools refuse SignUp.
 """
 
 from __future__ import annotations
 
-import secrets
-from datetime import timedelta
 from typing import Any
 
-from api.cognito.embedded import attributes
+from api.cognito.embedded import attributes, codes
 from api.cognito.embedded.checks import check_secret_hash, exists_message, prevents_existence_errors
-from api.cognito.embedded.delivery import issue_code
+from api.cognito.embedded.delivery import issue_code, simulated
 from api.cognito.embedded.lookups import find_user
 from api.cognito.embedded.moto_internals import (
     ActionResult,
     CodeMismatchException,
     EmptyResult,
-    ExpiredCodeException,
     InvalidParameterException,
-    JsonRESTError,
     NotAuthorizedError,
     Response,
     UsernameExistsException,
@@ -31,17 +28,6 @@ from api.cognito.embedded.moto_internals import (
     pool_for_client,
 )
 from api.cognito.embedded.state import REGISTRY
-from api.cognito.port import mask_destination
-
-CODE_VALIDITY = timedelta(hours=24)  # Cognito: sign-up codes are valid for 24 hours
-# Wrong codes a user may send before Cognito answers LimitExceededException for a while.
-MAX_CODE_FAILURES = 5
-CODE_LOCKOUT = timedelta(minutes=15)
-
-
-class LimitExceededError(JsonRESTError):
-    def __init__(self, message: str) -> None:
-        super().__init__("LimitExceededException", message)
 
 
 def sign_up(self: Response) -> ActionResult:
@@ -76,28 +62,12 @@ def confirm_sign_up(self: Response) -> ActionResult:
     user = find_user(pool, param(self, "Username"))
     if user is None:
         if prevents_existence_errors(pool, client_id):
-            raise CodeMismatchException("Invalid verification code provided, please try again.")
+            raise CodeMismatchException(codes.MISMATCH)
         raise UserNotFoundError("Username/client id combination not found.")
     if user.status != UserStatus.UNCONFIRMED:
         # Only a user who signed up waits for a code: an invited user must answer the challenge instead.
         raise NotAuthorizedError(f"User cannot be confirmed. Current status is {UserStatus(user.status).value}")
-    now = rules.clock.now()
-    with rules.lock:
-        issued = rules.codes.get(user.username)
-        if issued is not None and issued.locked_until is not None:
-            if now < issued.locked_until:
-                # While locked even the right code is refused, or guessing would only be slowed down.
-                raise LimitExceededError("Attempt limit exceeded, please try after some time.")
-            issued.failures, issued.locked_until = 0, None
-        if issued is None or not secrets.compare_digest(issued.code, str(param(self, "ConfirmationCode"))):
-            if issued is not None:
-                issued.failures += 1
-                if issued.failures >= MAX_CODE_FAILURES:
-                    issued.locked_until = now + CODE_LOCKOUT
-            raise CodeMismatchException("Invalid verification code provided, please try again.")
-        if now - issued.issued_at > CODE_VALIDITY:
-            raise ExpiredCodeException("Invalid code provided, please request a code again.")
-        del rules.codes[user.username]
+    codes.redeem(rules, user.username, codes.SIGN_UP, param(self, "ConfirmationCode"))
     user.status = UserStatus.CONFIRMED
     # Confirming proves the address the code went to.
     user.update_attributes([{"Name": "email_verified", "Value": "true"}])
@@ -113,12 +83,7 @@ def resend_confirmation_code(self: Response) -> ActionResult:
     if user is None:
         if prevents_existence_errors(pool, client_id):
             # Cognito simulates a delivery for users that do not exist.
-            fake = {
-                "Destination": mask_destination(f"{username}@x"),
-                "DeliveryMedium": "EMAIL",
-                "AttributeName": "email",
-            }
-            return ActionResult({"CodeDeliveryDetails": fake})
+            return ActionResult({"CodeDeliveryDetails": simulated(pool, username)})
         raise UserNotFoundError("Username/client id combination not found.")
     if user.status == UserStatus.CONFIRMED:
         raise InvalidParameterException("User is already confirmed.")

@@ -1,8 +1,9 @@
 """The conformance suite's Cognito: the embedded one, or, with REGAPI_CONFORMANCE_PLAIN_MOTO=1, plain moto.
 
 The plain mode exists to prove the suite: run in its own process (tests/cognito/test_plain_moto.py
-does), every conformance test must fail there, because each checks a rule moto does not enforce. The
-suite's pools and calls are in tests/helpers/conformance.py.
+does), every conformance test must fail there, because each checks a rule moto does not enforce, but
+the few that test lists as pinning a rule moto already follows. The suite's pools and calls are in
+tests/helpers/conformance.py.
 """
 
 from __future__ import annotations

@@ -180,3 +180,52 @@ def test_sign_ups_released_together_all_succeed_on_the_standalone_server(standal
     client = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=standalone_cognito, config=config)
     with httpx.Client(base_url=standalone_cognito) as http:
         sign_ups_burst(Pool(client), lambda username: http.get("/outbox", params={"username": username}).json())
+
+
+def test_refreshes_and_sign_outs_released_together_in_process(embedded: EmbeddedCognito) -> None:
+    """Every client refreshes its tokens and reads itself back, then signs out, while readers page through
+    the pool's confirmed users: every call answers as it would alone, and each sign-out ends exactly its
+    user's tokens."""
+    pool = Pool(embedded.client, embedded.attach, alias=False)
+    names = [f"t{n}-{uuid.uuid4().hex[:6]}@burst.example" for n in range(CLIENTS)]
+    signed_in: dict[str, dict[str, Any]] = {}
+    for name in names:
+        embedded.client.admin_create_user(UserPoolId=pool.id, Username=name, MessageAction="SUPPRESS")
+        embedded.client.admin_set_user_password(UserPoolId=pool.id, Username=name, Password=PASSWORD, Permanent=True)
+        signed_in[name] = embedded.client.initiate_auth(
+            ClientId=pool.client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": name, "PASSWORD": PASSWORD},
+        )["AuthenticationResult"]
+
+    def session(name: str) -> list[Callable[[], None]]:
+        refresh = {"REFRESH_TOKEN": signed_in[name]["RefreshToken"]}
+
+        def refresh_and_read() -> None:
+            fresh = embedded.client.initiate_auth(
+                ClientId=pool.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters=refresh
+            )["AuthenticationResult"]
+            assert embedded.client.get_user(AccessToken=fresh["AccessToken"])["Username"] == name
+
+        def sign_out() -> None:
+            embedded.client.global_sign_out(AccessToken=signed_in[name]["AccessToken"])
+
+        return [refresh_and_read] * 5 + [sign_out]
+
+    def read_confirmed() -> None:
+        params: dict[str, Any] = {"UserPoolId": pool.id, "Limit": 7, "Filter": 'cognito:user_status = "CONFIRMED"'}
+        seen: list[str] = []
+        while True:
+            page = embedded.client.list_users(**params)
+            seen += [user["Username"] for user in page["Users"]]
+            if not page.get("PaginationToken"):
+                break
+            params["PaginationToken"] = page["PaginationToken"]
+        assert sorted(seen) == sorted(names)
+
+    errors = released_together([session(name) for name in names], [read_confirmed] * READERS)
+    assert not errors, f"{len(errors)} calls failed, the first: {errors[0]!r}"
+    for name in names:
+        with pytest.raises(ClientError) as refused:
+            embedded.client.get_user(AccessToken=signed_in[name]["AccessToken"])
+        assert refused.value.response["Error"]["Message"] == "Access Token has been revoked"

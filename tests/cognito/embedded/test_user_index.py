@@ -44,7 +44,15 @@ add_directly = st.tuples(
 add_by_api = st.tuples(st.sampled_from(["admin_create_user", "sign_up"]), st.sampled_from(NAMES + EMAILS), st.just({}))
 readdress = st.tuples(st.just("new_email"), st.integers(0, 20), st.sampled_from(EMAILS))
 delete = st.tuples(st.just("delete"), st.integers(0, 20), st.just(""))
-histories = st.lists(st.one_of(add_directly, add_by_api, readdress, delete), min_size=1, max_size=16)
+# Status changes refile a user under its status and enabled keys (ListUsers' status filters).
+restate = st.tuples(st.sampled_from(["confirm", "disable", "enable", "reset"]), st.integers(0, 20), st.just(""))
+histories = st.lists(st.one_of(add_directly, add_by_api, readdress, delete, restate), min_size=1, max_size=16)
+STATUS_FILTERS = [
+    *(f'cognito:user_status = "{status}"' for status in ("UNCONFIRMED", "CONFIRMED", "FORCE_CHANGE_PASSWORD")),
+    'cognito:user_status = "RESET_REQUIRED"',
+    'status = "Enabled"',
+    'status = "Disabled"',
+]
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +76,13 @@ def apply(embedded: EmbeddedCognito, pool_id: str, client_id: str, step: tuple[s
             client.admin_update_user_attributes(UserPoolId=pool_id, Username=name, UserAttributes=attributes)
         elif usernames and action == "delete":
             client.admin_delete_user(UserPoolId=pool_id, Username=usernames[target % len(usernames)])
+        elif usernames and action in ("confirm", "disable", "enable"):
+            call = getattr(client, {"confirm": "admin_confirm_sign_up"}.get(action, f"admin_{action}_user"))
+            call(UserPoolId=pool_id, Username=usernames[target % len(usernames)])
+        elif usernames and action == "reset":
+            with moto_internals.exclusive():  # straight to RESET_REQUIRED: these users have no verified address
+                user = moto_internals.pool_by_id(pool_id).users[usernames[target % len(usernames)]]
+                user.status = moto_internals.UserStatus.RESET_REQUIRED
     except ClientError:
         pass  # refused as Cognito refuses it (a taken name, a malformed address): the history goes on
 
@@ -97,8 +112,15 @@ def check(embedded: EmbeddedCognito, pool_id: str) -> None:
                 filt = f'{name} = "{probe}"'
                 found, _ = lookups.list_users(pool.backend, pool_id, filt, limit=60)
                 assert found == moto_internals.moto_list_users(pool.backend, pool_id, filt), filt
+        for filt in STATUS_FILTERS:
+            found, _ = lookups.list_users(pool.backend, pool_id, filt, limit=60)
+            assert found == moto_internals.moto_list_users(pool.backend, pool_id, filt), filt
     # And through the API, page by page: every user once, in creation order, as moto lists them.
     assert listing(embedded, pool_id) == [user.username for user in users]
+    for filt in STATUS_FILTERS:
+        with moto_internals.exclusive():
+            expected = [u.username for u in moto_internals.moto_list_users(pool.backend, pool_id, filt)]
+        assert listing(embedded, pool_id, Filter=filt) == expected, filt
     for user in users[:2]:
         assert listing(embedded, pool_id, Filter=f'sub = "{user.id}"') == [user.username]
 
@@ -130,3 +152,33 @@ def test_lookups_find_the_user_the_scans_found(
     for step in history:
         apply(embedded, pool_id, client_id, step)
     check(embedded, pool_id)
+
+
+def test_status_filters_and_their_pages_are_served_from_the_index(
+    embedded: EmbeddedCognito, pools: dict[str, tuple[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A status filter is an index lookup, not moto's scan, and a later page starts at its token's user
+    rather than walking the users before it."""
+    pool_id, _ = pools["plain usernames, exact case"]
+    for user in embedded.client.list_users(UserPoolId=pool_id)["Users"]:
+        embedded.client.admin_delete_user(UserPoolId=pool_id, Username=user["Username"])
+    lookups.add_users(pool_id, [(f"u{n}", {}) for n in range(30)], PASSWORD)
+
+    def no_scan(*args: Any) -> None:
+        raise AssertionError("a status filter scanned the pool")
+
+    monkeypatch.setattr(lookups, "moto_list_users", no_scan)
+    first = embedded.client.list_users(UserPoolId=pool_id, Limit=5, Filter='cognito:user_status = "CONFIRMED"')
+    with moto_internals.exclusive():
+        users = moto_internals.pool_by_id(pool_id).users
+        walked: list[str] = []
+        monkeypatch.setattr(type(users), "values", lambda index: walked.append("values") or iter(()))
+        monkeypatch.setattr(type(users), "starting_at", lambda index, name: walked.append(name) or iter(()))
+    second = embedded.client.list_users(
+        UserPoolId=pool_id,
+        Limit=5,
+        Filter='cognito:user_status = "CONFIRMED"',
+        PaginationToken=first["PaginationToken"],
+    )
+    assert [u["Username"] for u in first["Users"] + second["Users"]] == [f"u{n}" for n in range(10)]
+    assert walked == []
