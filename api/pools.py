@@ -74,5 +74,5 @@ class EmbeddedPools:
                 self._bound[name] = binding
             else:
                 # An operator switched self sign-up on, or added an attribute: the pool follows the files.
-                self._embedded.update_pool(binding, pool_parameters(name, policies))
+                self._embedded.update_pool(binding, pool_parameters(name, policies), client_parameters(policies))
             return binding

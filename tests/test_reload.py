@@ -261,3 +261,15 @@ def test_a_tenant_leaving_a_shared_pool_leaves_it_to_the_rules_of_the_others(tmp
     # blog may have been the tenant that kept sign-up open: pool "shop" is bound again for shop alone.
     assert binder.bound == [("blog", 1), ("shop", 1)]
     assert store.pool_tenants("shop") == {"shop"}
+
+
+def test_an_attribute_added_by_reload_can_be_signed_up_with(served: tuple[httpx.Client, Path]) -> None:
+    # The app client may write only what the policies let users write: it follows the files too.
+    http, directory = served
+    edit(directory / "shop.yaml", "  custom:plan:\n", "  nickname:\n    max_length: 20\n  custom:plan:\n")
+    assert eventually(lambda: "nickname" in str(form(http, "shop")))
+    values = attrs(name="Nick Example", nickname="nick", custom_plan="free")
+    variables = {
+        "input": {"tenant": "shop", "username": "nick@shop.example", "password": "long enough 1", "attributes": values}
+    }
+    assert gql(http, SIGN_UP, variables)["data"]["signUp"]["__typename"] == "SignUpSuccess"

@@ -16,11 +16,12 @@ from tests.helpers.documents import (
     REFRESH_TOKENS,
     SIGN_OUT,
     UPDATE_ATTRIBUTES,
+    VERIFY_ATTRIBUTE,
     attrs,
     codes,
     fields_of,
 )
-from tests.helpers.flows import PASSWORD, confirm, sign_in, sign_up
+from tests.helpers.flows import PASSWORD, confirm, sign_in, sign_up, wrong
 
 NEW = "another horse 43"
 
@@ -69,6 +70,29 @@ def test_the_user_reads_and_changes_their_profile_under_the_policy(api: Api, uni
     denied = update(api, access, custom_plan="free", email="new@shop.example")
     assert denied["__typename"] == "PolicyDenied"
     assert codes(denied) == {("IMMUTABLE_ATTRIBUTE", "custom:plan"), ("ATTRIBUTE_NOT_WRITABLE", "email")}
+
+
+def test_a_changed_address_is_unverified_until_its_code_is_sent_back(api: Api, unique: str) -> None:
+    username = f"mover{unique}"
+    signed_up = sign_up(api, username, tenant="post", email=f"{username}@post.example", name="Mover")
+    assert signed_up["__typename"] == "SignUpSuccess"
+    assert confirm(api, username, api.last_code("post", username), tenant="post")["userStatus"] == "CONFIRMED"
+    access = tokens_of(api, username, tenant="post")["accessToken"]
+    moved = update(api, access, tenant="post", email=f"{username}@moved.example")
+    assert moved["__typename"] == "UpdateUserAttributesSuccess"
+    assert moved["codeDeliveries"] == [{"medium": "EMAIL", "destination": "m***@m***"}]
+    attributes = {a["name"]: a["value"] for a in moved["profile"]["attributes"]}
+    assert (attributes["email"], attributes["email_verified"]) == (f"{username}@moved.example", "false")
+    code = api.last_code("post", username, "VERIFICATION_CODE")
+    verify = {"input": {"tenant": "post", "attribute": "email", "code": wrong(code)}}
+    assert api.data(VERIFY_ATTRIBUTE, verify, token=access)["code"] == "CODE_MISMATCH"
+    verify["input"]["code"] = code
+    assert api.data(VERIFY_ATTRIBUTE, verify, token=access) == {
+        "__typename": "VerifyUserAttributeSuccess",
+        "attribute": "email",
+        "verified": True,
+    }
+    assert {"name": "email_verified", "value": "true"} in me(api, access, "post")["attributes"]
 
 
 def test_a_token_opens_only_its_own_tenant(api: Api, unique: str) -> None:
