@@ -18,12 +18,12 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 
 from api.cognito.port import IdentityProvider, PoolBinding, UserRecord
-from api.policy import Decision, TenantPolicy, evaluate, normalize_username
+from api.policy import Decision, TenantPolicy, evaluate, is_valid_username, normalize_username
 from api.policy.engine import PolicyRequest
 from api.policy.model import ORIGIN_ATTRIBUTE, TENANT_ATTRIBUTE
 from api.policy.store import PolicyStore
-from api.registration.failures import ORIGIN_REFUSED, deny, no_tenant, refuse
-from api.registration.requests import Attributes, Caller
+from api.registration.failures import ORIGIN_REFUSED, WRONG_CODE, deny, hide_existence, no_tenant, refuse
+from api.registration.requests import Attributes, Caller, plausible_code
 
 audit = logging.getLogger("regapi.audit")
 
@@ -140,6 +140,16 @@ class Tenancy:
         if not target.shared:
             return True
         return target.owns(await self._provider.admin_get_user(target.pool, target.username))
+
+    async def may_try_code(self, target: Target, code: str) -> None:
+        """Before a code reaches Cognito: one Cognito could have sent, for a user of this tenant. Anything
+        else is a wrong code, which is also what a known user's wrong code looks like where existence is
+        hidden (elsewhere the unknown user is named)."""
+        if not plausible_code(code):
+            refuse(WRONG_CODE)
+        if not is_valid_username(target.username) or not await self.belongs(target):
+            hide_existence(target.hides_existence)
+            refuse(WRONG_CODE)
 
 
 class KeyedLocks:

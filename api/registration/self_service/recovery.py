@@ -36,7 +36,7 @@ from api.registration.outcomes import (
     ResetPasswordStep,
     ResetStarted,
 )
-from api.registration.requests import ANONYMOUS, plausible_code
+from api.registration.requests import ANONYMOUS
 from api.registration.sessions import SessionSealer
 from api.registration.tenancy import Target, Tenancy, decide
 
@@ -95,11 +95,7 @@ class Recovery:
         )
 
     async def _confirm(self, target: Target, request: rq.ConfirmForgotPassword) -> PasswordReset:
-        if not plausible_code(request.code):
-            refuse(WRONG_CODE)
-        if not is_valid_username(target.username) or not await self._tenancy.belongs(target):
-            hide_existence(target.hides_existence)
-            refuse(WRONG_CODE)
+        await self._tenancy.may_try_code(target, request.code)
         try:
             await self._provider.confirm_forgot_password(
                 target.pool, target.username, request.code, request.new_password

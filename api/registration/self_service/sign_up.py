@@ -36,7 +36,7 @@ from api.registration.outcomes import (
     SignUpStep,
     UserStatus,
 )
-from api.registration.requests import ANONYMOUS, plausible_code
+from api.registration.requests import ANONYMOUS
 from api.registration.sessions import SessionSealer
 from api.registration.tenancy import KeyedLocks, Target, Tenancy, decide, new_user_attributes
 
@@ -129,11 +129,7 @@ class SignUps:
         )
 
     async def _confirm(self, target: Target, request: rq.ConfirmSignUp) -> Confirmed:
-        if not plausible_code(request.code):
-            refuse(WRONG_CODE)
-        if not is_valid_username(target.username) or not await self._tenancy.belongs(target):
-            hide_existence(target.hides_existence)
-            refuse(WRONG_CODE)
+        await self._tenancy.may_try_code(target, request.code)
         try:
             async with self._replacing.lock(target):  # never while a replacement is under way
                 await self._provider.confirm_sign_up(target.pool, target.username, request.code)
