@@ -52,6 +52,14 @@ class AccountCalls(Calls):
     async def verify_user_attribute(self, pool: PoolBinding, access_token: str, attribute: str, code: str) -> None:
         await self._call(pool, "verify_user_attribute", AccessToken=access_token, AttributeName=attribute, Code=code)
 
+    async def send_verification_code(
+        self, pool: PoolBinding, access_token: str, attribute: str
+    ) -> CodeDeliveryDetails | None:
+        result = await self._call(
+            pool, "get_user_attribute_verification_code", AccessToken=access_token, AttributeName=attribute
+        )
+        return delivery(result.get("CodeDeliveryDetails"))
+
     async def change_password(self, pool: PoolBinding, access_token: str, previous: str, proposed: str) -> None:
         await self._call(
             pool, "change_password", AccessToken=access_token, PreviousPassword=previous, ProposedPassword=proposed

@@ -14,8 +14,10 @@ from api.registration.admin.users import UserAdministration
 from api.registration.credentials import Administrators
 from api.registration.cursors import Cursors
 from api.registration.failures import Refused
+from api.registration.held_tokens import HeldTokens
 from api.registration.limits import AttemptLimiter
 from api.registration.outcomes import (
+    AddressProofRequired,
     CodeResent,
     Confirmed,
     Delivery,
@@ -52,6 +54,7 @@ from api.registration.requests import (
     Caller,
     ChangePassword,
     ConfirmForgotPassword,
+    ConfirmSignIn,
     ConfirmSignUp,
     DecideSignUp,
     Explain,
@@ -70,6 +73,7 @@ from api.registration.requests import (
     VerifyAttribute,
 )
 from api.registration.self_service.account import Account
+from api.registration.self_service.address_proof import AddressProof
 from api.registration.self_service.recovery import Recovery
 from api.registration.self_service.sign_in import SignIns
 from api.registration.self_service.sign_up import SignUps
@@ -83,6 +87,7 @@ from api.registration.tokens import AccessTokens
 class UseCases:
     sign_up: SignUps
     sign_in: SignIns
+    address_proof: AddressProof
     recovery: Recovery
     account: Account
     admin: AdminRegistrations
@@ -106,9 +111,21 @@ def build_use_cases(
     clock = clock or SystemClock()
     tenancy = Tenancy(policies, pools, provider, origins)
     admins = Administrators(tenancy, provider, tokens)
+    proof = AddressProof(
+        tenancy, provider, held=HeldTokens(sealer), limiter=limiter, used_sessions=used_sessions, clock=clock
+    )
     return UseCases(
         sign_up=SignUps(tenancy, provider, limiter=limiter, sealer=sealer),
-        sign_in=SignIns(tenancy, provider, limiter=limiter, sealer=sealer, used_sessions=used_sessions, clock=clock),
+        sign_in=SignIns(
+            tenancy,
+            provider,
+            limiter=limiter,
+            sealer=sealer,
+            used_sessions=used_sessions,
+            clock=clock,
+            proof=proof,
+        ),
+        address_proof=proof,
         recovery=Recovery(tenancy, provider, limiter=limiter, sealer=sealer),
         account=Account(tenancy, provider, tokens=tokens, limiter=limiter),
         admin=AdminRegistrations(tenancy, admins, provider, limiter, clock),
@@ -118,6 +135,7 @@ def build_use_cases(
 
 __all__ = [
     "AccessTokens",
+    "AddressProofRequired",
     "AdminRegistrations",
     "AdminUpdateAttributes",
     "AdminUser",
@@ -126,6 +144,7 @@ __all__ = [
     "ChangePassword",
     "CodeResent",
     "ConfirmForgotPassword",
+    "ConfirmSignIn",
     "ConfirmSignUp",
     "Confirmed",
     "DecideSignUp",

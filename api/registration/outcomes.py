@@ -210,6 +210,14 @@ class PasswordChangeRequired:
 
 
 @dataclass(frozen=True, slots=True)
+class AddressProofRequired:
+    """Signed in, tokens held back: the code just sent to the address must come back (confirmSignIn)."""
+
+    session: str = field(repr=False)
+    delivery: Delivery | None
+
+
+@dataclass(frozen=True, slots=True)
 class ResetStarted:
     """forgotPassword: a code is on its way (where the tenant hides existence, whether or not it is)."""
 

@@ -177,3 +177,11 @@ class AdminUpdateAttributes:
     tenant: str
     username: str
     attributes: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmSignIn:
+    tenant: str
+    username: str
+    session: str = field(repr=False)
+    code: str = field(repr=False)

@@ -52,6 +52,10 @@ class SessionSealer:
     def _mac(self, payload: bytes) -> bytes:
         return hmac.new(self._key, payload, hashlib.sha256).digest()
 
+    def derived_key(self, purpose: str) -> bytes:
+        """A key of its own for another purpose (encryption, say), from the one secret."""
+        return self._mac(b"key:" + purpose.encode())
+
     def fingerprint(self, text: str) -> bytes:
         """A keyed digest of `text`: stable for this server, unguessable for clients."""
         return self._mac(b"fingerprint:" + text.encode())

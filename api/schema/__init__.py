@@ -23,6 +23,7 @@ from api.registration import (
     AdminUser,
     ChangePassword,
     ConfirmForgotPassword,
+    ConfirmSignIn,
     ConfirmSignUp,
     DecideSignUp,
     Explain,
@@ -172,6 +173,12 @@ class Mutation:
         )
         sign_ins = info.context.use_cases.sign_in
         return await p.answer(sign_ins.respond_to_new_password_challenge(request, info.context.caller), p.tokens)
+
+    @strawberry.mutation  # an approved sign-up's first sign-in: the code sent to its address
+    async def confirm_sign_in(self, info: Info, input: i.ConfirmSignInInput) -> p.ConfirmSignInResult:
+        request = ConfirmSignIn(str(input.tenant), input.username, input.session, input.code)
+        proof = info.context.use_cases.address_proof
+        return await p.answer(proof.confirm_sign_in(request, info.context.caller), p.tokens)
 
     @strawberry.mutation
     async def forgot_password(self, info: Info, input: i.ForgotPasswordInput) -> p.ForgotPasswordResult:

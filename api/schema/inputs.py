@@ -135,6 +135,14 @@ class AdminUpdateUserAttributesInput:
 
 
 @strawberry.input
+class ConfirmSignInInput:
+    tenant: strawberry.ID
+    username: str
+    session: str
+    code: str
+
+
+@strawberry.input
 class ExplainRegistrationInput:
     tenant: strawberry.ID
     operation: Operation

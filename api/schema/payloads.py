@@ -8,6 +8,7 @@ from typing import Annotated, TypeVar
 import strawberry
 
 from api.registration import (
+    AddressProofRequired,
     CodeResent,
     Confirmed,
     Decision,
@@ -56,7 +57,11 @@ ResendConfirmationCodeResult = Annotated[
     strawberry.union("ResendConfirmationCodeResult"),
 ]
 SignInResult = Annotated[
-    t.SignInSuccess | t.NewPasswordRequired | t.PolicyDenied | t.RegistrationError, strawberry.union("SignInResult")
+    t.SignInSuccess | t.NewPasswordRequired | t.AddressVerificationRequired | t.PolicyDenied | t.RegistrationError,
+    strawberry.union("SignInResult"),
+]
+ConfirmSignInResult = Annotated[
+    t.SignInSuccess | t.PolicyDenied | t.RegistrationError, strawberry.union("ConfirmSignInResult")
 ]
 RespondToNewPasswordChallengeResult = Annotated[
     t.SignInSuccess | t.PolicyDenied | t.RegistrationError, strawberry.union("RespondToNewPasswordChallengeResult")
@@ -258,9 +263,14 @@ def resent(value: CodeResent) -> t.ResendConfirmationCodeSuccess:
     return t.ResendConfirmationCodeSuccess(code_delivery=delivery(value.delivery))
 
 
-def signed_in(value: SignedIn | PasswordChangeRequired) -> t.SignInSuccess | t.NewPasswordRequired:
+def signed_in(
+    value: SignedIn | PasswordChangeRequired | AddressProofRequired,
+) -> t.SignInSuccess | t.NewPasswordRequired | t.AddressVerificationRequired:
     if isinstance(value, PasswordChangeRequired):
         return t.NewPasswordRequired(session=value.session, form=form(value.form))
+    if isinstance(value, AddressProofRequired):
+        sent = delivery(value.delivery) if value.delivery is not None else None
+        return t.AddressVerificationRequired(session=value.session, code_delivery=sent)
     return tokens(value)
 
 

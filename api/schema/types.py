@@ -274,3 +274,9 @@ class UserList:
 @strawberry.type
 class AdminUpdateUserAttributesSuccess:
     user: UserSummary
+
+
+@strawberry.type(description="Signed in, tokens held back: send the code just sent to the address with confirmSignIn.")
+class AddressVerificationRequired:
+    session: str
+    code_delivery: CodeDelivery | None

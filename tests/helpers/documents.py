@@ -63,6 +63,17 @@ mutation SignIn($input: SignInInput!) {{
     __typename
     ... on SignInSuccess {{ tokens {{ idToken accessToken refreshToken expiresIn tokenType }} }}
     ... on NewPasswordRequired {{ session form {{ {FORM_FIELDS} }} }}
+    ... on AddressVerificationRequired {{ session codeDelivery {{ medium destination }} }}
+    {REFUSALS}
+  }}
+}}
+"""
+
+CONFIRM_SIGN_IN = f"""
+mutation ConfirmSignIn($input: ConfirmSignInInput!) {{
+  confirmSignIn(input: $input) {{
+    __typename
+    ... on SignInSuccess {{ tokens {{ idToken accessToken refreshToken expiresIn tokenType }} }}
     {REFUSALS}
   }}
 }}

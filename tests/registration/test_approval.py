@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.cognito.port import mask_destination
 from tests.helpers import ACME_KEY
 from tests.helpers.client import Api
-from tests.helpers.flows import confirm, sign_in, sign_up
+from tests.helpers.documents import CONFIRM_SIGN_IN
+from tests.helpers.flows import confirm, sign_in, sign_up, wrong
 
 KEY = "guild-admin-key"
 PASSWORD = "guildpass1"
@@ -54,9 +56,35 @@ def test_a_sign_up_waits_for_approval_and_sends_nothing(api: Api, unique: str) -
 
     approved = decide(api, APPROVE, username)
     assert approved == {"__typename": "ApproveSignUpSuccess", "username": username, "userStatus": "CONFIRMED"}
-    assert sign_in(api, username, PASSWORD, tenant="guild")["__typename"] == "SignInSuccess"
     assert username not in pending(api)
     assert decide(api, APPROVE, username)["code"] == "USER_NOT_FOUND"  # nothing pending any more
+
+
+def test_an_approved_sign_up_proves_its_address_before_it_gets_tokens(api: Api, unique: str) -> None:
+    # Approval vouches for nobody's mailbox: whoever signed up with this address must still show it is theirs.
+    username = f"pv-{unique}@guild.example"
+    apply(api, username)
+    decide(api, APPROVE, username)
+    held = sign_in(api, username, PASSWORD, tenant="guild")
+    assert held["__typename"] == "AddressVerificationRequired"
+    assert held["codeDelivery"] == {"medium": "EMAIL", "destination": mask_destination(username)}
+    assert "tokens" not in held
+    code = api.last_code("guild", username, "VERIFICATION_CODE")
+
+    def prove(session: str, value: str) -> Any:
+        variables = {"input": {"tenant": "guild", "username": username, "session": session, "code": value}}
+        return api.data(CONFIRM_SIGN_IN, variables)
+
+    assert prove(held["session"], wrong(code))["code"] == "CODE_MISMATCH"
+    assert prove(held["session"][:-4] + "AAAA", code)["code"] == "INVALID_SESSION"  # tampered
+    other = f"pw-{unique}@guild.example"
+    assert prove(held["session"], code)["__typename"] == "SignInSuccess"
+    proven = prove(held["session"], code)
+    assert proven["code"] == "INVALID_SESSION"  # one proof per session
+    again = sign_in(api, username, PASSWORD, tenant="guild")
+    assert again["__typename"] == "SignInSuccess"  # proven once: tokens from now on
+    variables = {"input": {"tenant": "guild", "username": other, "session": held["session"], "code": code}}
+    assert api.data(CONFIRM_SIGN_IN, variables)["code"] == "INVALID_SESSION"  # another user's session
 
 
 def test_a_rejected_sign_up_is_deleted(api: Api, unique: str) -> None:

@@ -133,10 +133,9 @@ class AdminRegistrations:
             refuse(NO_PENDING_SIGN_UP)
         try:
             if request.approve:
-                # The administrator vouches for the address, as at an invitation (the seed documents'
-                # external-verification case).
-                verified = {"email_verified": "true"} if "email" in user.attributes else {}
-                await self._provider.enable_user(target.pool, target.username, verified)
+                # Approval vouches for the person, not for the mailbox: the address stays unverified and is
+                # proven with a code at the first sign-in (self_service.address_proof).
+                await self._provider.enable_user(target.pool, target.username, {})
             else:
                 await self._provider.delete_user(target.pool, target.username)
         except ProviderError as error:

@@ -27,6 +27,7 @@ from api.registration.failures import (
 from api.registration.forms import build_form
 from api.registration.limits import AttemptLimiter
 from api.registration.outcomes import (
+    AddressProofRequired,
     Denied,
     ErrorCode,
     InvitationStatus,
@@ -34,10 +35,13 @@ from api.registration.outcomes import (
     SignedIn,
 )
 from api.registration.requests import ANONYMOUS
+from api.registration.self_service.address_proof import AddressProof, must_prove_address
 from api.registration.sessions import SealedSession, SessionSealer
 from api.registration.single_use import SingleUse
 from api.registration.tenancy import Target, Tenancy, decide
 from api.registration.tokens import id_token_claims
+
+SignInOutcome = SignedIn | PasswordChangeRequired | AddressProofRequired
 
 
 class SignIns:
@@ -50,7 +54,9 @@ class SignIns:
         sealer: SessionSealer,
         used_sessions: SingleUse,
         clock: Clock,
+        proof: AddressProof,
     ) -> None:
+        self._proof = proof
         self._tenancy = tenancy
         self._provider = provider
         self._limiter = limiter
@@ -58,7 +64,7 @@ class SignIns:
         self._used_sessions = used_sessions
         self._clock = clock
 
-    async def sign_in(self, request: rq.SignIn, caller: rq.Caller = ANONYMOUS) -> SignedIn | PasswordChangeRequired:
+    async def sign_in(self, request: rq.SignIn, caller: rq.Caller = ANONYMOUS) -> SignInOutcome:
         target = self._tenancy.target(request.tenant, request.username, caller)
         return await self._limiter.guarded(
             target,
@@ -68,7 +74,7 @@ class SignIns:
             {ErrorCode.NOT_AUTHORIZED},
         )
 
-    async def _sign_in(self, target: Target, request: rq.SignIn) -> SignedIn | PasswordChangeRequired:
+    async def _sign_in(self, target: Target, request: rq.SignIn) -> SignInOutcome:
         # Sign-in answers NOT_AUTHORIZED for an unknown user whatever the tenant hides, as Cognito does.
         if not is_valid_username(target.username) or not request.password:
             refuse(WRONG_CREDENTIALS)
@@ -97,6 +103,8 @@ class SignIns:
             refuse(WRONG_CREDENTIALS)
         if isinstance(result, NewPasswordChallenge):
             return await self._first_sign_in(target, result)
+        if must_prove_address(id_token_claims(result.id_token)):
+            return await self._proof.hold(target, result)
         return SignedIn(result)
 
     async def _first_sign_in(self, target: Target, challenge: NewPasswordChallenge) -> PasswordChangeRequired:
