@@ -58,6 +58,10 @@ class Account:
     async def _signed_in(self, tenant: str, caller: rq.Caller) -> tuple[Target, str]:
         """The caller's user and access token, once both are proven this tenant's."""
         policy = self._tenancy.policy(tenant, caller)
+        # Every call with a token costs a signature check and, for a good one, a Cognito call (GetUser, under
+        # the account's quota): counted for the address like the other self-service attempts.
+        limits = policy.policy.limits
+        await self._limiter.take(policy.tenant, limits, "attempts_per_address", policy.tenant, caller.address)
         token = bearer_token(caller.authorization)
         if token is None or not looks_like_jwt(token):
             refuse(NOT_SIGNED_IN)
