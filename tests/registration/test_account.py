@@ -83,6 +83,9 @@ def test_a_changed_address_is_unverified_until_its_code_is_sent_back(api: Api, u
     assert moved["codeDeliveries"] == [{"medium": "EMAIL", "destination": "m***@m***"}]
     attributes = {a["name"]: a["value"] for a in moved["profile"]["attributes"]}
     assert (attributes["email"], attributes["email_verified"]) == (f"{username}@moved.example", "false")
+    # Self-registered, with an address nobody proved: the next sign-in holds the tokens until it is.
+    held = sign_in(api, username, PASSWORD, tenant="post")
+    assert held["__typename"] == "AddressVerificationRequired"
     code = api.last_code("post", username, "VERIFICATION_CODE")
     verify = {"input": {"tenant": "post", "attribute": "email", "code": wrong(code)}}
     assert api.data(VERIFY_ATTRIBUTE, verify, token=access)["code"] == "CODE_MISMATCH"
