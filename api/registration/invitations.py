@@ -41,8 +41,14 @@ def invitation(target: Target, user: UserRecord | None, now: datetime) -> Invita
 
 
 def is_pending_sign_up(user: UserRecord) -> bool:
-    """A sign-up awaiting approval: created by sign-up and not yet enabled."""
-    return not user.enabled and user.attributes.get(ORIGIN_ATTRIBUTE) == "sign_up"
+    """A sign-up awaiting approval: created by sign-up, not enabled, its address not proven. (A member who
+    proved it and was disabled later is not one: rejecting would delete them. Cognito keeps no record of
+    an approval, so an approved member disabled before proving the address still looks pending.)"""
+    return (
+        not user.enabled
+        and user.attributes.get(ORIGIN_ATTRIBUTE) == "sign_up"
+        and user.attributes.get("email_verified") != "true"
+    )
 
 
 def pending_sign_up(target: Target, user: UserRecord | None) -> PendingSignUp | None:

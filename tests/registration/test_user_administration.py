@@ -6,7 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from tests.helpers.client import Api
-from tests.helpers.documents import ADMIN_UPDATE_ATTRIBUTES, USERS, admin_user_action, attrs, codes
+from tests.helpers.documents import (
+    ADMIN_UPDATE_ATTRIBUTES,
+    CONFIRM_SIGN_IN,
+    USERS,
+    admin_user_action,
+    attrs,
+    codes,
+)
 from tests.helpers.flows import PASSWORD, confirm, sign_in, sign_up
 
 SHOP_KEY, ACME_KEY, NORTH_KEY, SOUTH_KEY = (
@@ -16,6 +23,12 @@ SHOP_KEY, ACME_KEY, NORTH_KEY, SOUTH_KEY = (
     "south-admin-key",
 )
 GUILD_KEY = "guild-admin-key"
+APPROVE = """mutation A($input: ApproveSignUpInput!) { approveSignUp(input: $input) { __typename } }"""
+REJECT = """
+mutation R($input: RejectSignUpInput!) {
+  rejectSignUp(input: $input) { __typename ... on RegistrationError { code field } }
+}
+"""
 
 
 def confirmed(api: Api, username: str, tenant: str = "shop") -> None:
@@ -126,3 +139,19 @@ def test_an_administrator_changes_attributes_under_admin_update(api: Api, unique
     assert {"name": "name", "value": "Renamed"} in changed["user"]["attributes"]
     denied = update(custom_plan="free", email="else@shop.example")
     assert codes(denied) == {("IMMUTABLE_ATTRIBUTE", "custom:plan"), ("ATTRIBUTE_NOT_WRITABLE", "email")}
+
+
+def test_a_disabled_member_who_proved_the_address_is_no_pending_sign_up(api: Api, unique: str) -> None:
+    username = f"member-{unique}@guild.example"
+    sign_up(api, username, tenant="guild", password=PASSWORD, email=username, name="Member")
+    approve = {"input": {"tenant": "guild", "username": username}}
+    assert api.data(APPROVE, approve, token=GUILD_KEY)["__typename"] == "ApproveSignUpSuccess"
+    held = sign_in(api, username, tenant="guild")
+    code = api.last_code("guild", username, "VERIFICATION_CODE")
+    proof = {"input": {"tenant": "guild", "username": username, "session": held["session"], "code": code}}
+    assert api.data(CONFIRM_SIGN_IN, proof)["__typename"] == "SignInSuccess"
+    assert act(api, "disableUser", username, key=GUILD_KEY, tenant="guild")["enabled"] is False
+    refused = api.data(REJECT, approve, token=GUILD_KEY)  # a member now, not an application: never deleted
+    assert refused["code"] == "USER_NOT_FOUND"
+    assert act(api, "enableUser", username, key=GUILD_KEY, tenant="guild")["enabled"] is True
+    assert sign_in(api, username, tenant="guild")["__typename"] == "SignInSuccess"
