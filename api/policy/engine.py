@@ -190,6 +190,9 @@ def _check_update(
     elif not spec.rule.mutable and name in existing:
         message = f"{name} is write-once and already set."
         yield Violation(ViolationCode.IMMUTABLE_ATTRIBUTE, "attributes", name, message)
+    elif not value.strip() and spec.required_ops - UPDATING:
+        # Cognito deletes an attribute sent empty: one the tenant requires of its users stays set.
+        yield Violation(ViolationCode.REQUIRED_ATTRIBUTE_MISSING, "attributes", name, f"{name} is required.")
     elif op not in spec.writable_ops:
         who = "you" if op is Operation.PROFILE_UPDATE else "an administrator"
         yield Violation(ViolationCode.ATTRIBUTE_NOT_WRITABLE, "attributes", name, f"{name} cannot be changed by {who}.")

@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import logging
 
-from api.cognito.port import IdentityProvider
+from api.cognito.port import IdentityProvider, ProviderError, ProviderErrorCode
 from api.policy import Policy, TenantPolicy
 from api.registration.failures import NOT_ADMIN, refuse
 from api.registration.requests import Caller
@@ -65,7 +65,15 @@ class Administrators:
         username = await self._tokens.admin(target.pool, token, policy.policy.admins.groups)
         if username is None:
             return None
-        # In a shared pool, another tenant's administrator is not this tenant's.
-        if target.shared and not target.owns(await self._provider.admin_get_user(target.pool, username)):
+        # Cognito's own word on the token: a signed-out or disabled administrator's token verifies locally
+        # until it expires, but GetUser refuses it. In a shared pool the record's stamp also tells whether
+        # the administrator is this tenant's.
+        try:
+            user = await self._provider.get_user(target.pool, token)
+        except ProviderError as error:
+            if error.code in {ProviderErrorCode.NOT_AUTHORIZED, ProviderErrorCode.USER_NOT_FOUND}:
+                return None
+            raise
+        if not target.owns(user):
             return None
         return f"token:{username}"

@@ -36,7 +36,9 @@ class Cursors:
     def open(self, scope: str, cursor: str) -> Position | None:
         """The position a cursor of this scope names, or None for anything else."""
         payload, _, mac = cursor.partition(".")
-        if len(cursor) > 4096 or not hmac.compare_digest(mac, self._mac(scope, payload)):
+        # Bytes: compare_digest raises on a str that is not ASCII, and the cursor is the client's text.
+        expected = self._mac(scope, payload).encode()
+        if len(cursor) > 4096 or not hmac.compare_digest(mac.encode(), expected):
             return None
         try:
             data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))

@@ -116,3 +116,10 @@ def test_update_rules_that_cannot_hold_are_load_errors(tmp_path: Path, rule: str
     with pytest.raises(PolicyLoadError) as refused:
         policy(tmp_path, text)
     assert any(message in e.message and e.key.startswith("attributes.nickname") for e in refused.value.errors)
+
+
+def test_an_attribute_the_tenant_requires_cannot_be_blanked(tmp_path: Path) -> None:
+    tenant = policy(tmp_path)  # Cognito deletes an attribute sent empty
+    for op in (Operation.PROFILE_UPDATE, Operation.ADMIN_UPDATE):
+        assert violations(tenant, op, name="   ") == {("REQUIRED_ATTRIBUTE_MISSING", "name")}
+    assert violations(tenant, Operation.PROFILE_UPDATE, nickname="") == set()  # optional: may be cleared

@@ -10,7 +10,7 @@ from typing import Any
 from api.cognito.adapter import create_client
 from api.cognito.embedded.signing import sign
 from tests.helpers.client import Api, InProcessCognito, StandaloneCognito
-from tests.helpers.documents import EXPLAIN
+from tests.helpers.documents import EXPLAIN, SIGN_OUT
 from tests.helpers.flows import confirm, sign_in, sign_up
 
 PASSWORD = "club pass 12"
@@ -94,3 +94,12 @@ def test_an_expired_or_wrongly_issued_token_is_refused(embedded_api: Api, unique
     for forged in forgeries:
         embedded_api.secrets.add(forged)
         assert explain(embedded_api, "club", forged)["errors"][0]["extensions"]["code"] == "NOT_AUTHORIZED"
+
+
+def test_a_signed_out_administrators_token_is_refused_at_once(api: Api, unique: str) -> None:
+    # The token still verifies locally until it expires; Cognito's GetUser is what knows it was revoked.
+    token = access_token(api, f"leaver{unique}", admin=True)
+    assert explain(api, "club", token)["data"]["explainRegistration"]["tenant"] == "club"
+    signed_out = api.gql(SIGN_OUT, {"input": {"tenant": "club"}}, token=token)["data"]["signOut"]
+    assert signed_out["__typename"] == "SignOutSuccess"
+    assert explain(api, "club", token)["errors"][0]["extensions"]["code"] == "NOT_AUTHORIZED"

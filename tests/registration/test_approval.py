@@ -103,3 +103,13 @@ def test_only_this_tenants_administrators_decide(api: Api, unique: str) -> None:
     body = api.gql(PENDING, {"tenant": "guild"}, token=ACME_KEY)
     assert body["errors"][0]["extensions"]["code"] == "NOT_AUTHORIZED"
     assert username in pending(api)
+
+
+def test_signing_in_again_and_again_cannot_flood_the_unproven_address(api: Api, unique: str) -> None:
+    username = f"fl-{unique}@guild.example"
+    apply(api, username)
+    decide(api, APPROVE, username)
+    answers = [sign_in(api, username, PASSWORD, tenant="guild") for _ in range(6)]  # resends_per_user: 5
+    assert [a["__typename"] for a in answers[:5]] == ["AddressVerificationRequired"] * 5
+    assert answers[5]["code"] == "TOO_MANY_ATTEMPTS"
+    assert len([m for m in api.outbox("guild", username) if m["kind"] == "VERIFICATION_CODE"]) == 5

@@ -84,6 +84,7 @@ def test_a_cursor_works_only_where_it_was_given(api: Api, unique: str) -> None:
         ("shop", SHOP_KEY, "CONFIRMED", cursor),  # another filter
         ("north", NORTH_KEY, None, cursor),  # another tenant
         ("shop", SHOP_KEY, None, "not-a-cursor"),
+        ("shop", SHOP_KEY, None, "abc.d\u00e9f"),  # not ASCII: compared as bytes, never an unexpected error
     ):
         refused = users(api, key, tenant, first=1, after=after, status=status)
         assert (refused["__typename"], refused["code"]) == ("RegistrationError", "INVALID_CURSOR")

@@ -57,6 +57,10 @@ class AddressProof:
     async def hold(self, target: Target, tokens: Tokens) -> AddressProofRequired:
         if tokens.refresh_token is None:
             raise UnexpectedProviderError("a sign-in without a refresh token")
+        # Each such sign-in mails the address: counted as the other code sends are, so signing in again and
+        # again cannot flood a mailbox that may be someone else's.
+        limits = target.policy.policy.limits
+        await self._limiter.take(target.tenant, limits, "resends_per_user", target.tenant, target.username)
         try:
             sent = await self._provider.send_verification_code(target.pool, tokens.access_token, "email")
         except ProviderError as error:

@@ -105,7 +105,9 @@ class Recovery:
                 case ProviderErrorCode.CODE_MISMATCH:
                     refuse(WRONG_CODE)
                 case ProviderErrorCode.CODE_EXPIRED:
-                    refuse(CODE_EXPIRED)
+                    # Cognito also answers "expired" to a user who requested no code, where an unknown user
+                    # gets "mismatch": where existence is hidden, both are a wrong code (and counted as one).
+                    refuse(WRONG_CODE if target.hides_existence else CODE_EXPIRED)
                 case ProviderErrorCode.INVALID_PASSWORD:
                     refuse(invalid_password("newPassword"))
                 case code if code in EXISTENCE:
