@@ -18,7 +18,8 @@ from api import backends
 from api.clock import Clock
 from api.cognito.port import PoolBinding
 from api.http import AllowedHosts, BrowserOrigins, RequestLimits, own_origin
-from api.policy import TenantPolicy, load_directory, normalize_username
+from api.policy import PolicyLoadError, TenantPolicy, normalize_username
+from api.policy.loader import load_each
 from api.policy.store import PolicyStore
 from api.pools import ConfigurationError
 from api.registration import (
@@ -59,9 +60,12 @@ def _refuse_unsafe(settings: Settings) -> None:
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
-    tenants = load_directory(settings.policy_dir)
+    tenants, broken = load_each(settings.policy_dir)
+    if broken and settings.strict_policies:  # CI wants the whole set right, or no server
+        raise PolicyLoadError([error for errors in broken.values() for error in errors])
     _refuse_unsafe(settings)
-    store = PolicyStore.admitting(tenants)  # a pool shared undeclared refuses its tenants, not the server
+    # A file that does not load, or a pool shared undeclared, refuses its own tenants, not the server.
+    store = PolicyStore.admitting(tenants, broken)
     for error in (e for errors in store.errors.values() for e in errors):
         log.error("policy refused at start-up, tenant %r is not served: %s", error.file.stem, error)
     backend = backends.build(settings, clock=clock)

@@ -190,6 +190,9 @@ class Settings:
     # may call every tenant without a `cors.allowed_origins` entry (REGAPI_DEV_ORIGINS=0 turns it off);
     # never in production, whatever this says (`loopback_origins`).
     dev_origins: bool = True
+    # REGAPI_STRICT_POLICIES=1: a policy file that does not load stops the server from starting (for CI);
+    # by default it refuses only its own tenant, and /readyz names it.
+    strict_policies: bool = False
 
     def loopback_origins(self) -> bool:
         """Whether loopback origins may call every tenant: in development unless switched off, never in
@@ -246,4 +249,5 @@ class Settings:
             header_timeout=_seconds(env, "REGAPI_HEADER_TIMEOUT", DEFAULT_HEADER_TIMEOUT),
             body_timeout=_seconds(env, "REGAPI_BODY_TIMEOUT", DEFAULT_BODY_TIMEOUT),
             dev_origins=dev_origins,
+            strict_policies=_flag(env, "REGAPI_STRICT_POLICIES", False),
         )

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from api.app import ConfigurationError, create_app
+from api.policy import PolicyLoadError
 from api.settings import Settings
 from tests.helpers import DEMO_POLICIES
 from tests.helpers.client import Api
@@ -70,3 +71,33 @@ def test_only_tenants_sharing_undeclared_is_not_ready(tmp_path: Path) -> None:
         ready = httpx.get(f"{server.url}/readyz")
     assert ready.status_code == 503
     assert len(ready.json()["refused"]) == 2
+
+
+def test_a_file_that_does_not_load_refuses_its_own_tenant_only(tmp_path: Path) -> None:
+    shutil.copy(DEMO_POLICIES / "shop.yaml", tmp_path / "shop.yaml")
+    broken = (
+        (DEMO_POLICIES / "acme.yaml").read_text(encoding="utf-8").replace("self_signup: false", "self_signup: nope")
+    )
+    (tmp_path / "acme.yaml").write_text(broken, encoding="utf-8")
+    line = next(n for n, text in enumerate(broken.splitlines(), start=1) if "self_signup: nope" in text)
+    with LiveServer(create_app(Settings(policy_dir=tmp_path))) as server, httpx.Client(base_url=server.url) as http:
+        ready = http.get("/readyz")
+        assert ready.status_code == 200  # a load balancer must not pull the replica for one tenant's typo
+        assert ready.json()["status"] == "degraded"
+        (refused,) = ready.json()["refused"]
+        assert (Path(refused["file"]).name, refused["line"], refused["key"]) == (
+            "acme.yaml",
+            line,
+            "registration.self_signup",
+        )
+        query = '{ registrationForm(tenant: "%s", operation: SIGN_UP) { enabled } }'
+        assert http.post("/graphql", json={"query": query % "shop"}).json()["data"]["registrationForm"]["enabled"]
+        missing = http.post("/graphql", json={"query": query % "acme"}).json()
+        assert missing["errors"][0]["extensions"]["code"] == "TENANT_NOT_FOUND"
+
+
+def test_strict_policies_refuse_to_start_instead(tmp_path: Path) -> None:
+    (tmp_path / "acme.yaml").write_text("version: [\n", encoding="utf-8")
+    shutil.copy(DEMO_POLICIES / "shop.yaml", tmp_path / "shop.yaml")
+    with pytest.raises(PolicyLoadError, match=r"acme\.yaml"):
+        create_app(Settings(policy_dir=tmp_path, strict_policies=True))

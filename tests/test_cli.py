@@ -13,8 +13,8 @@ REPO = Path(__file__).resolve().parents[1]
 POLICIES = REPO / "policies"
 
 
-def regapi(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REGAPI_")}
+def regapi(*args: str, cwd: Path = REPO, **settings: str) -> subprocess.CompletedProcess[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REGAPI_")} | settings
     return subprocess.run(
         [sys.executable, "-m", "api", *args], cwd=cwd, env=env, capture_output=True, timeout=60, check=False
     )
@@ -131,10 +131,11 @@ def test_unknown_command_is_a_usage_error() -> None:
     assert b"usage: regapi" in result.stderr
 
 
-def test_serve_refuses_to_start_on_a_bad_policy(tmp_path: Path) -> None:
+def test_serve_with_strict_policies_refuses_to_start_on_a_bad_policy(tmp_path: Path) -> None:
     broken = (POLICIES / "acme.yaml").read_text(encoding="utf-8").replace("self_signup: false", "self_signup: nope")
     (tmp_path / "acme.yaml").write_text(broken, encoding="utf-8")
-    result = regapi("serve", "--policies", str(tmp_path))
+    (tmp_path / "shop.yaml").write_text((POLICIES / "shop.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    result = regapi("serve", "--policies", str(tmp_path), REGAPI_STRICT_POLICIES="1")
     assert result.returncode == 1
     stderr = result.stderr.decode()
     assert "refusing to start" in stderr

@@ -273,3 +273,15 @@ def test_an_attribute_added_by_reload_can_be_signed_up_with(served: tuple[httpx.
         "input": {"tenant": "shop", "username": "nick@shop.example", "password": "long enough 1", "attributes": values}
     }
     assert gql(http, SIGN_UP, variables)["data"]["signUp"]["__typename"] == "SignUpSuccess"
+
+
+def test_a_file_broken_at_start_up_serves_once_fixed(tmp_path: Path) -> None:
+    good = (DEMO_POLICIES / "acme.yaml").read_text(encoding="utf-8")
+    (tmp_path / "acme.yaml").write_text(good.replace("self_signup: false", "self_signup: nope"), encoding="utf-8")
+    shutil.copy(DEMO_POLICIES / "shop.yaml", tmp_path / "shop.yaml")
+    app = create_app(Settings(policy_dir=tmp_path), clock=ManualClock())
+    with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=30) as http:
+        assert http.get("/readyz").json()["status"] == "degraded"
+        (tmp_path / "acme.yaml").write_text(good, encoding="utf-8")
+        assert eventually(lambda: http.get("/readyz").json()["status"] == "ready")
+        assert form(http, "acme")["data"]["registrationForm"]["enabled"] is False

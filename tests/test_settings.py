@@ -120,3 +120,10 @@ def test_regapi_serve_refuses_production_without_allowed_hosts() -> None:
     result = serve(REGAPI_ENV="production", REGAPI_BACKEND="aws", REGAPI_SESSION_SECRET="s" * 32)
     assert result.returncode == 1
     assert "refusing to start: REGAPI_ENV=production needs REGAPI_ALLOWED_HOSTS" in result.stderr
+
+
+def test_strict_policies_is_a_flag_off_by_default() -> None:
+    assert Settings.from_env({}).strict_policies is False
+    assert Settings.from_env({"REGAPI_STRICT_POLICIES": "1"}).strict_policies is True
+    with pytest.raises(SettingsError, match="REGAPI_STRICT_POLICIES"):
+        Settings.from_env({"REGAPI_STRICT_POLICIES": "maybe"})

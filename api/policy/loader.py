@@ -149,38 +149,45 @@ def policy_files(directory: Path) -> list[Path]:
 
 def load_directory(directory: Path) -> dict[str, TenantPolicy]:
     """Every tenant of a directory; raise with the problems of all files at once."""
+    tenants, refused = load_each(directory)
+    if refused:
+        raise PolicyLoadError([error for errors in refused.values() for error in errors])
+    return tenants
+
+
+def load_each(directory: Path) -> tuple[dict[str, TenantPolicy], dict[Path, tuple[PolicyError, ...]]]:
+    """The tenants of a directory whose files load, and the problems of each file that does not: one
+    tenant's typo must not take the others down. Raises only when there is no directory to read."""
     directory = Path(directory)
     if not directory.is_dir():
         raise PolicyLoadError(
             [PolicyError(directory, None, "", "the policy directory does not exist", "set REGAPI_POLICY_DIR")]
         )
     tenants: dict[str, TenantPolicy] = {}
-    errors: list[PolicyError] = []
+    refused: dict[Path, tuple[PolicyError, ...]] = {}
     for count, path in enumerate(policy_files(directory), start=1):
-        _load_into(path, tenants, errors)
+        _load_into(path, tenants, refused)
         if count % FREEZE_EVERY == 0:
             # Thousands of tenants are thousands of long-lived objects that every full collection would
             # scan again (a third of the load time for 10,000 files). Collect what is garbage now, then
             # move the survivors out of the collector's way for good.
             gc.collect()
             gc.freeze()
-    if errors:
-        raise PolicyLoadError(errors)
-    return tenants
+    return tenants, refused
 
 
-def _load_into(path: Path, tenants: dict[str, TenantPolicy], errors: list[PolicyError]) -> None:
+def _load_into(path: Path, tenants: dict[str, TenantPolicy], refused: dict[Path, tuple[PolicyError, ...]]) -> None:
     try:
         loaded = load_policy(path)
     except PolicyLoadError as exc:
-        errors.extend(exc.errors)
+        refused[path] = tuple(exc.errors)
         return
     if loaded.tenant in tenants:
-        errors.append(
-            PolicyError(
-                path, None, "", f"tenant {loaded.tenant!r} is defined twice", "keep one of the .yaml and .yml files"
-            )
+        error = PolicyError(
+            path, None, "", f"tenant {loaded.tenant!r} is defined twice", "keep one of the .yaml and .yml files"
         )
+        refused[path] = (error,)  # the first file found serves
+        return
     tenants[loaded.tenant] = loaded
 
 

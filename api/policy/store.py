@@ -30,10 +30,13 @@ class PolicyStore(Mapping[str, TenantPolicy]):
         self._lock = threading.Lock()  # serialises writers; readers take the current snapshot
 
     @classmethod
-    def admitting(cls, tenants: Mapping[str, TenantPolicy]) -> PolicyStore:
-        """The store of a directory loaded at start-up: the tenants of a pool shared without every file
-        declaring it are refused (their files listed in `errors`), the others serve."""
-        refused = undeclared_shares(tenants)
+    def admitting(
+        cls, tenants: Mapping[str, TenantPolicy], broken: Mapping[Path, tuple[PolicyError, ...]] | None = None
+    ) -> PolicyStore:
+        """The store of a directory loaded at start-up: the files that did not load (`broken`) and the
+        tenants of a pool shared without every file declaring it are refused (listed in `errors`), the
+        others serve."""
+        refused = {**(broken or {}), **undeclared_shares(tenants)}
         store = cls({name: tenant for name, tenant in tenants.items() if tenant.path not in refused})
         for path, errors in refused.items():
             store.refuse(path, errors)
