@@ -16,12 +16,11 @@ from starlette.routing import Route
 
 from api import backends
 from api.clock import Clock
-from api.cognito.port import PoolBinding
 from api.http import AllowedHosts, BrowserOrigins, RequestLimits, own_origin
 from api.policy import PolicyLoadError, TenantPolicy, normalize_username
 from api.policy.loader import load_each
 from api.policy.store import PolicyStore
-from api.pools import ConfigurationError
+from api.pools import ConfigurationError, bind_all
 from api.registration import (
     AccessTokens,
     AttemptLimiter,
@@ -73,10 +72,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     if backend.embedded is not None:
         routes.append(Route("/dev/outbox", _outbox_endpoint(backend.embedded, store)))
         routes += backend.embedded.routes()  # its pools' key sets and discovery documents, at their issuers
-    pools: dict[str, PoolBinding] = {
-        name: backend.binder.bind(name, [store[t].policy for t in sorted(store.pool_tenants(name))])
-        for name in {t.policy.cognito.user_pool for t in store.values()}
-    }
+    pools = bind_all(backend.binder, store, strict=settings.strict_policies)
 
     # One rule for the CORS preflight (any tenant) and the use cases (the request's tenant).
     origins = OriginRule(store, loopback=settings.loopback_origins())

@@ -69,6 +69,10 @@ def aws(settings: Settings, *, env: Mapping[str, str] | None = None) -> Backend:
     return Backend(
         client,
         CognitoAdapter(client, budget),
-        ConfiguredPools(os.environ if env is None else env),
+        ConfiguredPools(
+            os.environ if env is None else env,
+            lambda pool_id, client_id: describe_pool(client, pool_id, client_id),
+            production=settings.production,
+        ),
         HttpKeySource(settings.region, settings.cognito_endpoint, budget=budget, issuer=settings.cognito_issuer),
     )

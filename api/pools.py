@@ -6,16 +6,24 @@ policy file changes while the server runs. `api.backends` picks the binder for t
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Protocol
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
-from api.cognito.pool_config import client_parameters, pool_parameters
-from api.cognito.port import PoolBinding
-from api.policy import Policy
+from api.cognito.pool_config import STAMPS, client_parameters, pool_parameters
+from api.cognito.port import PoolBinding, ProviderError
+from api.policy import Policy, PolicyError
+from api.policy.store import PolicyStore
+
+CONFIG_FIX = "see README: Settings and endpoints"
 
 if TYPE_CHECKING:
     from api.cognito.embedded import EmbeddedCognito
+
+
+log = logging.getLogger("regapi")
 
 
 class ConfigurationError(RuntimeError):
@@ -28,12 +36,53 @@ class PoolBinder(Protocol):
         ...
 
 
+# DescribeUserPool and DescribeUserPoolClient share a quota of 15 calls per second per account: checking
+# each pool at start-up takes both, so thousands of pools are checked at a pace that stays under it.
+CHECK_INTERVAL = 2 / 12
+Describe = Callable[[str, str], tuple[Mapping[str, Any], Mapping[str, Any]]]
+
+
 class ConfiguredPools:
     """Pools that exist already (real Cognito or another endpoint): ids and secret come from the policy, the
-    secret by the name of the variable in `env` that holds it (`cognito.client_secret_env`)."""
+    secret by the name of the variable in `env` that holds it (`cognito.client_secret_env`). With
+    `describe`, each pool is checked once when it is bound: a pool without regapi's stamp attributes would
+    fail every sign-up later with a masked error, and a client without a secret lets anyone call SignUp
+    around the policies (refused in `production`, warned about elsewhere)."""
 
-    def __init__(self, env: Mapping[str, str]) -> None:
+    def __init__(self, env: Mapping[str, str], describe: Describe | None = None, *, production: bool = False) -> None:
         self._env = env
+        self._describe = describe
+        self._production = production
+        self._pace_lock = threading.Lock()
+        self._next_check = 0.0
+
+    def _check(self, name: str, pool_id: str, client_id: str, secret: str | None) -> None:
+        if self._describe is None:
+            return
+        with self._pace_lock:
+            time.sleep(max(0.0, self._next_check - time.monotonic()))
+            self._next_check = time.monotonic() + CHECK_INTERVAL
+        try:
+            pool, client = self._describe(pool_id, client_id)
+        except ProviderError as error:  # not the policy's fault; the calls will tell if it lasts
+            log.warning("pool %s (%s) could not be checked: %s", name, pool_id, error.code.value)
+            return
+        schema = {a.get("Name") for a in pool.get("SchemaAttributes", [])}
+        missing = [stamp for stamp in STAMPS if stamp not in schema]
+        if missing:
+            raise ConfigurationError(
+                f"pool {name!r} ({pool_id}) lacks the attributes {', '.join(missing)}, which regapi stamps on "
+                "every user: add them as immutable String custom attributes (see README, Shared pools)"
+            )
+        if secret is None and client.get("ClientSecret"):
+            raise ConfigurationError(f"pool {name!r}: its app client has a secret; name it in client_secret_env")
+        if secret is None:
+            if self._production:
+                raise ConfigurationError(
+                    f"pool {name!r}: its app client has no secret, so anyone could call SignUp and ConfirmSignUp "
+                    "around the policies; give regapi a client with a secret"
+                )
+            log.warning("pool %s: its app client has no secret (refused with REGAPI_ENV=production)", name)
 
     def bind(self, name: str, policies: Sequence[Policy]) -> PoolBinding:
         cognito = policies[0].cognito
@@ -55,6 +104,7 @@ class ConfiguredPools:
             if not secret:
                 variable = cognito.client_secret_env
                 raise ConfigurationError(f"pool {name!r}: the variable {variable} (client_secret_env) is not set")
+        self._check(name, cognito.user_pool_id, cognito.client_id, secret)
         return PoolBinding(name, cognito.user_pool_id, cognito.client_id, secret)
 
 
@@ -76,3 +126,21 @@ class EmbeddedPools:
                 # An operator switched self sign-up on, or added an attribute: the pool follows the files.
                 self._embedded.update_pool(binding, pool_parameters(name, policies), client_parameters(policies))
             return binding
+
+
+def bind_all(binder: PoolBinder, store: PolicyStore, *, strict: bool) -> dict[str, PoolBinding]:
+    """Every pool of the served tenants, bound once at start-up. A pool that cannot be served refuses its
+    own tenants (they leave the store, their files are listed as refused), unless `strict`."""
+    bound: dict[str, PoolBinding] = {}
+    for name in sorted({tenant.policy.cognito.user_pool for tenant in store.values()}):
+        members = [store[tenant] for tenant in sorted(store.pool_tenants(name))]
+        try:
+            bound[name] = binder.bind(name, [member.policy for member in members])
+        except ConfigurationError as exc:
+            if strict:
+                raise
+            for member in members:
+                store.remove(member.path)
+                store.refuse(member.path, (PolicyError(member.path, None, "cognito", str(exc), CONFIG_FIX),))
+                log.error("pool %s refused at start-up, tenant %r is not served: %s", name, member.tenant, exc)
+    return bound

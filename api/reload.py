@@ -19,7 +19,7 @@ from api.policy.loader import POLICY_SUFFIXES
 from api.policy.sharing import KEY as SHARED_KEY
 from api.policy.sharing import joining
 from api.policy.store import PolicyStore
-from api.pools import ConfigurationError, PoolBinder
+from api.pools import CONFIG_FIX, ConfigurationError, PoolBinder
 
 log = logging.getLogger("regapi.reload")
 
@@ -73,7 +73,7 @@ class PolicyReloader:
             self._refuse(path, tuple(exc.errors))
             return False
         except ConfigurationError as exc:
-            self._refuse(path, (PolicyError(path, None, "cognito", str(exc), "see README: Settings and endpoints"),))
+            self._refuse(path, (PolicyError(path, None, "cognito", str(exc), CONFIG_FIX),))
             return False
         except Exception as exc:  # one file must never stop the reload of the others
             log.exception("policy file could not be applied: %s", path)

@@ -6,6 +6,7 @@ real, pre-existing Cognito pool, with rules of its own that the policy does not 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -136,11 +137,60 @@ def test_unreachable_cognito_is_service_unavailable(tmp_path: Path, pool: dict[s
     assert (result["__typename"], result["code"]) == ("RegistrationError", "SERVICE_UNAVAILABLE")
 
 
-def test_aws_backend_refuses_to_start_without_ids_or_secret(tmp_path: Path, pool: dict[str, str]) -> None:
+def refused(app: Any) -> list[dict[str, Any]]:
+    with LiveServer(app) as server:
+        ready = httpx.get(f"{server.url}/readyz")
+    assert ready.status_code == 503  # its only tenant is refused
+    found: list[dict[str, Any]] = ready.json()["refused"]
+    return found
+
+
+def test_a_pool_that_cannot_be_served_refuses_its_tenants_or_with_strict_policies_the_start(
+    tmp_path: Path, pool: dict[str, str]
+) -> None:
+    directory = write_policy(tmp_path, pool, "REGAPI_TEST_UNSET_SECRET")
+    (problem,) = refused(create_app(Settings(policy_dir=directory, backend="aws")))
+    assert (Path(problem["file"]).name, problem["key"]) == ("existing.yaml", "cognito")
+    assert "REGAPI_TEST_UNSET_SECRET" in problem["message"]
     with pytest.raises(ConfigurationError, match="REGAPI_TEST_UNSET_SECRET"):
-        create_app(Settings(policy_dir=write_policy(tmp_path, pool, "REGAPI_TEST_UNSET_SECRET"), backend="aws"))
+        create_app(Settings(policy_dir=directory, backend="aws", strict_policies=True))
     (tmp_path / "existing.yaml").write_text(
         POLICY.format(pool_id="", client_id="", secret="").replace("  user_pool_id: \n  client_id: \n", "")
     )
-    with pytest.raises(ConfigurationError, match="user_pool_id"):
-        create_app(Settings(policy_dir=tmp_path, backend="aws"))
+    (problem,) = refused(create_app(Settings(policy_dir=tmp_path, backend="aws")))
+    assert "user_pool_id" in problem["message"]
+
+
+def test_a_pool_without_the_stamps_or_a_client_without_a_secret_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = boto3.client("cognito-idp", region_name="us-east-1")
+    bare = client.create_user_pool(PoolName="no-stamps")["UserPool"]["Id"]  # made without regapi in mind
+    app_client = client.create_user_pool_client(UserPoolId=bare, ClientName="c", GenerateSecret=True)["UserPoolClient"]
+    monkeypatch.setenv("BARE_SECRET", app_client["ClientSecret"])
+    bare_pool = {"pool_id": bare, "client_id": app_client["ClientId"]}
+    (problem,) = refused(
+        create_app(Settings(policy_dir=write_policy(tmp_path, bare_pool, "BARE_SECRET"), backend="aws"))
+    )
+    assert "custom:tenant_id" in problem["message"]
+    assert "custom:origin" in problem["message"]
+
+
+def test_a_public_client_is_refused_in_production_and_warned_about_elsewhere(
+    tmp_path: Path, pool: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    client = boto3.client("cognito-idp", region_name="us-east-1")
+    public = client.create_user_pool_client(UserPoolId=pool["pool_id"], ClientName="public")["UserPoolClient"]
+    directory = write_policy(tmp_path, {**pool, "client_id": public["ClientId"]}, None)
+    with caplog.at_level(logging.WARNING, logger="regapi"):
+        create_app(Settings(policy_dir=directory, backend="aws"))
+    assert any("has no secret" in r.getMessage() for r in caplog.records)
+    production = Settings(
+        policy_dir=directory,
+        backend="aws",
+        production=True,
+        session_secret=b"s" * 32,
+        allowed_hosts=("api.example.com",),
+    )
+    (problem,) = refused(create_app(production))
+    assert "no secret" in problem["message"]
