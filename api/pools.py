@@ -74,6 +74,12 @@ class ConfiguredPools:
                 f"pool {name!r} ({pool_id}) lacks the attributes {', '.join(missing)}, which regapi stamps on "
                 "every user: add them as immutable String custom attributes (see README, Shared pools)"
             )
+        readable = client.get("ReadAttributes")
+        unread = [stamp for stamp in STAMPS if readable and stamp not in readable]
+        if unread:
+            # The stamps reach regapi in ID tokens and GetUser only when the client may read them: without,
+            # a shared pool's users belong to nobody and an approved sign-up would skip its address proof.
+            raise ConfigurationError(f"pool {name!r}: its app client may not read {', '.join(unread)}")
         if secret is None and client.get("ClientSecret"):
             raise ConfigurationError(f"pool {name!r}: its app client has a secret; name it in client_secret_env")
         if secret is None:

@@ -194,3 +194,16 @@ def test_a_public_client_is_refused_in_production_and_warned_about_elsewhere(
     )
     (problem,) = refused(create_app(production))
     assert "no secret" in problem["message"]
+
+
+def test_a_client_that_cannot_read_the_stamps_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    client = boto3.client("cognito-idp", region_name="us-east-1")
+    stamps = [{"Name": n, "AttributeDataType": "String", "Mutable": False} for n in ("tenant_id", "origin")]
+    pool_id = client.create_user_pool(PoolName="unread", Schema=stamps)["UserPool"]["Id"]
+    blind = client.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="blind", GenerateSecret=True, ReadAttributes=["email", "custom:tenant_id"]
+    )["UserPoolClient"]
+    monkeypatch.setenv("BLIND_SECRET", blind["ClientSecret"])
+    directory = write_policy(tmp_path, {"pool_id": pool_id, "client_id": blind["ClientId"]}, "BLIND_SECRET")
+    (problem,) = refused(create_app(Settings(policy_dir=directory, backend="aws")))
+    assert "may not read custom:origin" in problem["message"]
