@@ -17,6 +17,7 @@ from starlette.routing import Route
 from api import backends
 from api.clock import Clock
 from api.http import AllowedHosts, BrowserOrigins, RequestLimits, own_origin
+from api.observability.request_ids import RequestIds
 from api.policy import PolicyLoadError, TenantPolicy, normalize_username
 from api.policy.loader import load_each
 from api.policy.store import PolicyStore
@@ -140,6 +141,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         routes=routes,
         lifespan=lifespan,
         middleware=[
+            Middleware(RequestIds),  # outermost: every answer and every line of the request carries its id
             Middleware(AllowedHosts, hosts=settings.host_names()),
             Middleware(BrowserOrigins, allowed=origins.allows_some_tenant),
             Middleware(RequestLimits, max_body_bytes=settings.max_body_bytes, body_timeout=settings.body_timeout),

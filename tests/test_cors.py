@@ -5,6 +5,7 @@ of its own host names (REGAPI_ALLOWED_HOSTS), so DNS rebinding cannot claim it."
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -220,8 +221,9 @@ def test_look_alikes_of_a_loopback_origin_are_refused(embedded_api: Api, unique:
 
 def lines_naming(log: list[str], since: int, text: str = "") -> list[str]:
     """The API's lines logged since `since` that hold `text` (all of them by default); the test client's
-    own (httpx, httpcore) are left out."""
-    return [line for line in log[since:] if line.startswith("regapi") and text in line]
+    own (httpx, httpcore) are left out, and so is the request id every line of a request ends with."""
+    lines = [line for line in log[since:] if line.startswith("regapi") and text in line]
+    return [re.sub(r" request_id=[0-9a-f]{32}$", "", line) for line in lines]
 
 
 def test_a_refused_preflight_is_logged_once_with_its_origin(embedded_api: Api, log_capture: list[str]) -> None:

@@ -8,6 +8,7 @@ disk. `LineFormatter` therefore
 - escapes every character that is not printable in the finished line, traceback included (LF becomes the
   two characters `\\n`, ESC `\\x1b`, U+202E `\\u202e`; control, format, separator, surrogate and unassigned
   code points alike), so one record is always one line,
+- ends a line written while a request runs with its `request_id=` (api.observability.request_ids),
 - and caps the line at `MAX_LINE` characters.
 
 `configure` installs it on the root logger for `regapi serve`; the test suite's log capture uses the same
@@ -20,6 +21,8 @@ import logging
 import sys
 from collections.abc import Mapping
 from typing import Any, TextIO
+
+from api.observability.request_ids import current as current_request_id
 
 MAX_VALUE = 256
 MAX_LINE = 4096
@@ -74,6 +77,10 @@ class LineFormatter(logging.Formatter):
             line = super().format(record)
         finally:
             record.args = args
+        # Read here, in the thread that logs: handlers format as the record is made, inside the request.
+        request_id = current_request_id()
+        if request_id is not None:
+            line = f"{line} request_id={request_id}"
         return cap(escape(line), MAX_LINE)
 
 

@@ -1,0 +1,65 @@
+"""Each request's id: taken from `X-Request-ID` when it is well-formed (a proxy's or a client's correlation
+id), made up otherwise; returned in the answer's `X-Request-ID` and carried by every log line written
+while the request runs (`current`, which the log formatter reads), worker threads included: anyio copies
+the context into the threads that run Cognito calls.
+
+An id that is not well-formed is replaced, never repaired: it is the client's text, and a log line must
+not carry a forged field or a mile of it.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Awaitable, Callable, MutableMapping
+from contextvars import ContextVar
+from typing import Any
+
+HEADER = b"x-request-id"
+WELL_FORMED = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+App = Callable[[MutableMapping[str, Any], Receive, Send], Awaitable[None]]
+
+_current: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+
+def current() -> str | None:
+    """The id of the request being served here, or None outside any."""
+    return _current.get()
+
+
+def chosen(sent: bytes | None) -> str:
+    """The id a request gets for the header it sent."""
+    if sent is not None:
+        text = sent.decode("latin-1")
+        if WELL_FORMED.fullmatch(text):
+            return text
+    return secrets.token_hex(16)
+
+
+class RequestIds:
+    """ASGI middleware: the request's id set for everything below it, and sent back with the answer."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = chosen(next((value for name, value in scope.get("headers", []) if name == HEADER), None))
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(n, v) for n, v in message.get("headers", []) if n.lower() != HEADER]
+                message = {**message, "headers": [*headers, (HEADER, request_id.encode("ascii"))]}
+            await send(message)
+
+        token = _current.set(request_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            _current.reset(token)
