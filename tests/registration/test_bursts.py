@@ -11,10 +11,19 @@ from collections import Counter
 
 from tests.helpers.burst import burst, result
 from tests.helpers.client import Api
-from tests.helpers.documents import CONFIRM_SIGN_UP, RESEND_CODE, SIGN_IN, SIGN_UP, attrs
+from tests.helpers.documents import (
+    CONFIRM_SIGN_IN,
+    CONFIRM_SIGN_UP,
+    FORGOT_PASSWORD,
+    RESEND_CODE,
+    SIGN_IN,
+    SIGN_UP,
+    attrs,
+)
 from tests.helpers.flows import PASSWORD, confirm, sign_up, wrong
 
 SHOP = {"name": "Ann Example", "custom:plan": "pro"}
+APPROVE_SIGN_UP = "mutation A($input: ApproveSignUpInput!) { approveSignUp(input: $input) { __typename } }"
 
 
 def answers(bodies: list[dict[str, object]]) -> Counter[str]:
@@ -85,3 +94,25 @@ def test_a_burst_of_sign_ups_from_one_address_stops_at_the_limit(api: Api, uniqu
     ]
     got = answers(burst(api.http.base_url, requests, api.http.headers))
     assert got == Counter({"SignUpSuccess": 20, "TOO_MANY_ATTEMPTS": 10}), got
+
+
+def test_a_burst_of_reset_requests_sends_at_most_the_limit(api: Api, unique: str) -> None:
+    username = f"resetburst-{unique}@shop.example"
+    sign_up(api, username)
+    confirm(api, username, api.last_code("shop", username))
+    requests = [(FORGOT_PASSWORD, {"input": {"tenant": "shop", "username": username}})] * 15
+    got = answers(burst(api.http.base_url, requests, api.http.headers))
+    assert got == Counter({"ForgotPasswordSuccess": 5, "TOO_MANY_ATTEMPTS": 10}), got  # resets_per_user: 5
+    assert len([m for m in api.outbox("shop", username) if m["kind"] == "PASSWORD_RESET_CODE"]) == 5
+
+
+def test_one_held_session_answered_by_a_burst_signs_in_once(api: Api, unique: str) -> None:
+    username = f"proofburst-{unique}@guild.example"
+    sign_up(api, username, tenant="guild", password=PASSWORD, email=username, name="Burst")
+    api.data(APPROVE_SIGN_UP, {"input": {"tenant": "guild", "username": username}}, token="guild-admin-key")
+    held = api.data(SIGN_IN, {"input": {"tenant": "guild", "username": username, "password": PASSWORD}})
+    code = api.last_code("guild", username, "VERIFICATION_CODE")
+    proof = {"input": {"tenant": "guild", "username": username, "session": held["session"], "code": code}}
+    got = answers(burst(api.http.base_url, [(CONFIRM_SIGN_IN, proof)] * 8, api.http.headers))
+    assert got["SignInSuccess"] == 1, got  # the session's one use, claimed before Cognito saw the code
+    assert set(got) <= {"SignInSuccess", "INVALID_SESSION"}, got

@@ -104,6 +104,8 @@ class Account:
 
     async def update_attributes(self, request: rq.UpdateAttributes, caller: rq.Caller = ANONYMOUS) -> ProfileUpdated:
         target, token = await self._signed_in(request.tenant, caller)
+        # AdminGetUser, not the GetUser answer above: that one holds only what the client may read, and a
+        # write-once attribute it leaves out would look unset.
         user = await self._record(target)
         has_value = frozenset(name for name, value in user.attributes.items() if value)
         decide(
