@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 Backend = Literal["embedded", "aws"]
+LogFormat = Literal["json", "text"]
 
 
 class SettingsError(ValueError):
@@ -19,6 +20,8 @@ class SettingsError(ValueError):
 
 
 ENVIRONMENTS = ("development", "production")
+LOG_FORMATS = ("json", "text")
+MAX_WORKERS = 64
 BACKENDS = ("embedded", "aws")
 _BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 # What a browser on the developer's machine sends as Host; production names its own (REGAPI_ALLOWED_HOSTS).
@@ -54,13 +57,32 @@ def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
     return _BOOLEANS[raw.lower()]
 
 
-def _port(env: Mapping[str, str]) -> int:
-    raw = _raw(env, "REGAPI_PORT")
+def _port(env: Mapping[str, str], name: str = "REGAPI_PORT", default: int | None = 8000) -> int | None:
+    raw = _raw(env, name)
     if raw is None:
-        return 8000
+        return default
     if not raw.isdigit() or int(raw) > 65535:
-        raise SettingsError(f"REGAPI_PORT must be a port number, 0 to 65535 (0: any free port), not {raw!r}")
+        raise SettingsError(f"{name} must be a port number, 0 to 65535 (0: any free port), not {raw!r}")
     return int(raw)
+
+
+_QUOTA = re.compile(r"([A-Za-z]+)=([0-9]+(\.[0-9]+)?)")
+
+
+def _quotas(env: Mapping[str, str]) -> tuple[tuple[str, float], ...]:
+    """REGAPI_COGNITO_QUOTAS: `Category=requests per second` pairs, comma-separated (UserCreation=100). The
+    category names are checked where the buckets are made (api.cognito.quotas), against Cognito's list."""
+    name = "REGAPI_COGNITO_QUOTAS"
+    pairs: list[tuple[str, float]] = []
+    for entry in (e.strip() for e in env.get(name, "").split(",") if e.strip()):
+        match = _QUOTA.fullmatch(entry.replace(" ", ""))
+        if match is None or float(match.group(2)) <= 0:
+            raise SettingsError(
+                f"{name}: {entry!r} is not Category=requests per second above 0 "
+                "(UserCreation=100,UserAuthentication=240)"
+            )
+        pairs.append((match.group(1), float(match.group(2))))
+    return tuple(pairs)
 
 
 def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
@@ -117,6 +139,13 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     if not raw.isdigit() or int(raw) <= 0:
         raise SettingsError(f"{name} must be a positive whole number, not {raw!r}")
     return int(raw)
+
+
+def _workers(env: Mapping[str, str]) -> int:
+    workers = _positive_int(env, "REGAPI_WORKERS", 1)
+    if workers > MAX_WORKERS:
+        raise SettingsError(f"REGAPI_WORKERS must be at most {MAX_WORKERS}, not {workers}")
+    return workers
 
 
 # A Cognito request that takes longer is abandoned: answering SERVICE_UNAVAILABLE in time beats waiting.
@@ -193,6 +222,17 @@ class Settings:
     # REGAPI_STRICT_POLICIES=1: a policy file that does not load stops the server from starting (for CI);
     # by default it refuses only its own tenant, and /readyz names it.
     strict_policies: bool = False
+    # One JSON object a line (the default in production) or text for a person's terminal (REGAPI_LOG_FORMAT).
+    log_format: LogFormat = "text"
+    # GET /metrics on its own port (REGAPI_METRICS_PORT): in production the only place it is served, never
+    # on the public listener; in development also on the public one.
+    metrics_port: int | None = None
+    # Processes serving the one port (REGAPI_WORKERS); more than one needs the aws backend, and Redis in
+    # production.
+    workers: int = 1
+    # Cognito's request-rate quotas of the account, by category, where they differ from AWS's defaults
+    # (REGAPI_COGNITO_QUOTAS).
+    cognito_quotas: tuple[tuple[str, float], ...] = ()
 
     def loopback_origins(self) -> bool:
         """Whether loopback origins may call every tenant: in development unless switched off, never in
@@ -220,6 +260,7 @@ class Settings:
         secret = env.get("REGAPI_SESSION_SECRET")
         production = _choice(env, "REGAPI_ENV", ENVIRONMENTS, "development") == "production"
         dev_origins = _flag(env, "REGAPI_DEV_ORIGINS", not production)
+        default_format = "json" if production else "text"
         if production and dev_origins:
             # Asked for in production: refused rather than ignored, so the operator learns at start-up, not
             # from a browser's CORS error, that production serves loopback pages only where a tenant lists them.
@@ -229,7 +270,7 @@ class Settings:
             )
         return cls(
             host=env.get("REGAPI_HOST", "127.0.0.1"),
-            port=_port(env),
+            port=_port(env) or 0,
             policy_dir=Path(env.get("REGAPI_POLICY_DIR", "policies")),
             backend="aws" if backend == "aws" else "embedded",
             cognito_endpoint=env.get("REGAPI_COGNITO_ENDPOINT") or None,
@@ -250,4 +291,8 @@ class Settings:
             body_timeout=_seconds(env, "REGAPI_BODY_TIMEOUT", DEFAULT_BODY_TIMEOUT),
             dev_origins=dev_origins,
             strict_policies=_flag(env, "REGAPI_STRICT_POLICIES", False),
+            log_format="json" if _choice(env, "REGAPI_LOG_FORMAT", LOG_FORMATS, default_format) == "json" else "text",
+            metrics_port=_port(env, "REGAPI_METRICS_PORT", None),
+            workers=_workers(env),
+            cognito_quotas=_quotas(env),
         )

@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
-from contextvars import ContextVar
 from typing import Any
+
+from api.observability import scope as scope_of_request
 
 HEADER = b"x-request-id"
 WELL_FORMED = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -23,12 +24,11 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 App = Callable[[MutableMapping[str, Any], Receive, Send], Awaitable[None]]
 
-_current: ContextVar[str | None] = ContextVar("request_id", default=None)
-
 
 def current() -> str | None:
     """The id of the request being served here, or None outside any."""
-    return _current.get()
+    served = scope_of_request.current()
+    return served.request_id if served is not None else None
 
 
 def chosen(sent: bytes | None) -> str:
@@ -46,11 +46,12 @@ class RequestIds:
     def __init__(self, app: App) -> None:
         self.app = app
 
-    async def __call__(self, scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
+    async def __call__(self, asgi_scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
+        if asgi_scope["type"] != "http":
+            await self.app(asgi_scope, receive, send)
             return
-        request_id = chosen(next((value for name, value in scope.get("headers", []) if name == HEADER), None))
+        headers = asgi_scope.get("headers", [])
+        request_id = chosen(next((value for name, value in headers if name == HEADER), None))
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -58,8 +59,5 @@ class RequestIds:
                 message = {**message, "headers": [*headers, (HEADER, request_id.encode("ascii"))]}
             await send(message)
 
-        token = _current.set(request_id)
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            _current.reset(token)
+        with scope_of_request.entered(scope_of_request.RequestScope(request_id)):
+            await self.app(asgi_scope, receive, send_with_id)

@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 
 from api.cognito.port import IdentityProvider, PoolBinding, UserRecord
+from api.observability import scope
 from api.policy import Decision, TenantPolicy, evaluate, is_valid_username, normalize_username
 from api.policy.engine import PolicyRequest
 from api.policy.model import ORIGIN_ATTRIBUTE, TENANT_ATTRIBUTE
@@ -120,6 +121,7 @@ class Tenancy:
         policy = self._policies.get(tenant)
         if policy is None:
             refuse(no_tenant(tenant))
+        scope.set_tenant(policy.tenant)  # for Cognito's quota buckets and the audit events further down
         if caller.origin is not None and not self._origins.allows(policy, caller.origin):
             # The origin quoted (repr): it is the page's to choose, and must not pass for another field.
             audit.info("origin refused tenant=%s origin=%r: not in its cors.allowed_origins", tenant, caller.origin)
