@@ -57,9 +57,9 @@ RULES = [
         ),
     ),
     Rule(
-        "api.observability imports only the standard library and api.observability",
+        "api.observability imports only the standard library, prometheus_client and api.observability",
         lambda module: within(module, "api.observability"),
-        lambda target: stdlib(target) or within(target, "api.observability"),
+        lambda target: stdlib(target) or within(target, "prometheus_client", "api.observability"),
     ),
     Rule(
         "api.cognito.port imports only the standard library",
