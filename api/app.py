@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from api import backends
 from api.clock import Clock
 from api.http import AllowedHosts, BrowserOrigins, RequestLimits, own_origin
+from api.observability import metrics
 from api.observability.request_ids import RequestIds
 from api.policy import PolicyLoadError, TenantPolicy, normalize_username
 from api.policy.loader import load_each
@@ -89,7 +90,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         origins=origins,
     )
     graphql = GraphQLView(
-        build_schema(production=settings.production),
+        build_schema(production=settings.production, observe=metrics.request),
         use_cases,
         graphiql=not settings.production,
         trusted_proxies=settings.trusted_proxies,
@@ -137,6 +138,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         Route("/healthz", healthz),
         Route("/readyz", readyz),
     ]
+    if not settings.production:  # production serves it on REGAPI_METRICS_PORT only, never to the public
+        routes.append(Route("/metrics", _metrics))
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
@@ -147,8 +150,15 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             Middleware(RequestLimits, max_body_bytes=settings.max_body_bytes, body_timeout=settings.body_timeout),
         ],
     )
+    metrics.tenants_served(store)
+    metrics.policies(len(store), len(store.errors))
     log.info("regapi ready: %d tenants on %d pools (%s backend)", len(store), len(pools), settings.backend)
     return app
+
+
+async def _metrics(_: Request) -> Response:
+    body, content_type = metrics.exposition()
+    return Response(body, media_type=content_type)
 
 
 def _outbox_endpoint(

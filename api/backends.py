@@ -19,7 +19,9 @@ from api.cognito.adapter import CognitoAdapter, create_client, describe_pool
 from api.cognito.budget import CallBudget
 from api.cognito.keys import HttpKeySource
 from api.cognito.port import KeySource
-from api.pools import ConfiguredPools, EmbeddedPools, PoolBinder
+from api.cognito.quotas import Quotas, UnknownCategoryError
+from api.cognito.quotas import build as build_quotas
+from api.pools import ConfigurationError, ConfiguredPools, EmbeddedPools, PoolBinder
 from api.settings import Settings
 
 if TYPE_CHECKING:
@@ -47,6 +49,18 @@ def build(settings: Settings, *, clock: Clock | None = None, env: Mapping[str, s
     return aws(settings, env=env)
 
 
+def quotas(settings: Settings) -> Quotas | None:
+    """The buckets of Cognito's quotas (api.cognito.quotas), in Redis when `settings.redis_url` is set. On
+    the aws backend every category, at AWS's defaults where REGAPI_COGNITO_QUOTAS names no other rate; the
+    embedded Cognito has no quota, so there only the categories REGAPI_COGNITO_QUOTAS names (none: no gate)."""
+    try:
+        return build_quotas(
+            settings.cognito_quotas, every_category=settings.backend == "aws", redis_url=settings.redis_url
+        )
+    except UnknownCategoryError as exc:
+        raise ConfigurationError(str(exc)) from None
+
+
 def embedded(settings: Settings | None = None, *, clock: Clock | None = None) -> Backend:
     """The in-process Cognito. Its tokens name the API's address (`settings.host` and `port`, where the
     API serves the pools' key sets) as their issuer: settings naming another address than the one the
@@ -57,7 +71,8 @@ def embedded(settings: Settings | None = None, *, clock: Clock | None = None) ->
     settings = settings or Settings()
     cognito = EmbeddedCognito(clock=clock, api_url=listening_url(settings.host, settings.port))
     keys = EmbeddedKeySource(cognito)
-    return Backend(cognito.client, CognitoAdapter(cognito.client), EmbeddedPools(cognito), keys, cognito)
+    provider = CognitoAdapter(cognito.client, quotas=quotas(settings))
+    return Backend(cognito.client, provider, EmbeddedPools(cognito), keys, cognito)
 
 
 def aws(settings: Settings, *, env: Mapping[str, str] | None = None) -> Backend:
@@ -68,7 +83,7 @@ def aws(settings: Settings, *, env: Mapping[str, str] | None = None) -> Backend:
     client = create_client(settings.region, settings.cognito_endpoint, budget)
     return Backend(
         client,
-        CognitoAdapter(client, budget),
+        CognitoAdapter(client, budget, quotas=quotas(settings)),
         ConfiguredPools(
             os.environ if env is None else env,
             lambda pool_id, client_id: describe_pool(client, pool_id, client_id),

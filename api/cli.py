@@ -14,7 +14,6 @@ export-schema     print the GraphQL SDL
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import logging
 import sys
@@ -23,7 +22,6 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from api.cognito.pool_config import against_pool
-from api.observability.logging import configure as configure_logging
 from api.policy import PolicyError, PolicyLoadError, TenantPolicy, load_directory, load_policy
 from api.policy.checks import Problem
 from api.policy.loader import located, policy_files
@@ -59,10 +57,9 @@ def _refuse_unreadable(*paths: tuple[Path, bool]) -> bool:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from api import server  # noqa: PLC0415 - only the server needs uvicorn
-    from api.app import ConfigurationError, create_app  # noqa: PLC0415
+    from api import startup  # noqa: PLC0415 - only the server needs uvicorn
+    from api.app import create_app  # noqa: PLC0415
 
-    configure_logging(logging.INFO)  # one escaped, capped line per record (api/observability/logging.py)
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
@@ -72,25 +69,16 @@ def _serve(args: argparse.Namespace) -> int:
         settings = replace(settings, policy_dir=Path(args.policies))
     if _refuse_unreadable((settings.policy_dir, True)):
         return 2
-    try:
-        sock = server.listen(settings.host, settings.port)
-    except OSError as exc:
-        print(f"regapi: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}", file=sys.stderr)
-        return 1
-    settings = replace(settings, port=sock.getsockname()[1])  # the port chosen, when REGAPI_PORT=0
-    try:
-        app = create_app(settings)
-    except PolicyLoadError as exc:
-        print(f"regapi: refusing to start, the policies have problems:\n{exc}", file=sys.stderr)
-        return 1
-    except ConfigurationError as exc:
-        print(f"regapi: refusing to start: {exc}", file=sys.stderr)
-        return 1
-    # Everything built so far (policies, schema, clients) lives as long as the process: keep it out of the
-    # cyclic collector's scans, which would otherwise walk thousands of tenants' objects on every pass.
-    gc.freeze()
-    server.run(app, sock, header_timeout=settings.header_timeout)
-    return 0
+    return startup.serve(settings, create_app, _worker_app)
+
+
+def _worker_app() -> object:
+    """A worker process's app (REGAPI_WORKERS > 1); here, where create_app may be imported, and at module
+    level, so that the supervisor can name it to the processes it spawns."""
+    from api import startup  # noqa: PLC0415
+    from api.app import create_app  # noqa: PLC0415
+
+    return startup.worker_app(create_app)
 
 
 def _pool_problems(tenants: dict[str, TenantPolicy], settings: Settings) -> list[PolicyError]:

@@ -33,6 +33,7 @@ from typing import Any
 
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+from api.observability.logging import FIELDS
 from api.settings import DEFAULT_BODY_TIMEOUT
 
 Scope = MutableMapping[str, Any]
@@ -292,8 +293,8 @@ class BrowserOrigins:
         allowed = self.allowed(origin)
         if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
             if not allowed:
-                # The origin quoted (repr): it is the page's to choose, and must not pass for another field.
-                log.info("refused a CORS preflight: origin=%r: no tenant lists it in cors.allowed_origins", origin)
+                # The origin is the page's to choose: a field of its own, quoted in text, never in the message.
+                log.info("refused a CORS preflight: no tenant lists its origin", extra={FIELDS: {"origin": origin}})
                 await send({"type": "http.response.start", "status": 403, "headers": [(b"vary", b"Origin")]})
                 await send({"type": "http.response.body", "body": b""})
                 return

@@ -14,6 +14,7 @@ import anyio.to_thread
 from watchfiles import awatch
 
 from api.cognito.port import PoolBinding
+from api.observability import metrics
 from api.policy import PolicyError, PolicyLoadError, TenantPolicy, load_policy
 from api.policy.loader import POLICY_SUFFIXES
 from api.policy.sharing import KEY as SHARED_KEY
@@ -44,6 +45,7 @@ class PolicyReloader:
             return
         if self._apply(path):
             self._retry_refused_shares(path)
+        metrics.policies(len(self._store), len(self._store.errors))
 
     def _retry_refused_shares(self, changed: Path) -> None:
         """A file refused for sharing a pool undeclared may be servable now that another file changed
@@ -58,6 +60,7 @@ class PolicyReloader:
             gone = self._store.remove(path)
             if gone is not None:
                 log.warning("policy removed: tenant %s is no longer served", gone.tenant)
+                metrics.policy_reload(applied=True)
                 self._rebind(gone.policy.cognito.user_pool)
             return gone is not None
         try:
@@ -83,6 +86,8 @@ class PolicyReloader:
         previous = self._store.get(policy.tenant)
         self._pools[pool] = binding
         self._store.put(policy)
+        metrics.tenants_served((policy.tenant,))
+        metrics.policy_reload(applied=True)
         log.info("policy reloaded: tenant %s revision %s", policy.tenant, policy.revision)
         if previous is not None and previous.policy.cognito.user_pool != pool:
             self._rebind(previous.policy.cognito.user_pool)
@@ -106,6 +111,7 @@ class PolicyReloader:
 
     def _refuse(self, path: Path, errors: tuple[PolicyError, ...]) -> None:
         self._store.refuse(path, errors)
+        metrics.policy_reload(applied=False)
         serving = self._store.get(path.stem)
         if serving is not None and serving.path == path:
             consequence = "the last good version keeps serving"

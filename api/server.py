@@ -15,19 +15,27 @@ connection open forever by sending a header byte now and then, or send 100 MB of
   without a word.
 
 The request body's time limit is the middleware's (REGAPI_BODY_TIMEOUT), where it can answer in JSON.
+
+Several worker processes (`run_workers`, REGAPI_WORKERS) serve one socket under uvicorn's own supervisor,
+which restarts a worker that dies and stops them all on SIGTERM or SIGINT; api.workers says what they
+need, api.startup checks it before the first is spawned.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
+from collections.abc import Callable, Iterator
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 import httptools
 import uvicorn
+from uvicorn.config import STARTUP_FAILURE
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.supervisors.multiprocess import Multiprocess
 
 from api.http import BODY_INCOMPLETE, refusal
 from api.settings import DEFAULT_HEADER_TIMEOUT
@@ -165,6 +173,62 @@ def http_protocol(header_timeout: float = DEFAULT_HEADER_TIMEOUT) -> type[asynci
     return type("RegapiHttpProtocol", (_Protocol,), {"header_timeout": header_timeout})
 
 
+class _Config(uvicorn.Config):
+    """uvicorn's Config, carrying the header time limit to the protocol. Worker processes are spawned, so
+    the Config is pickled on its way to them; a class made per limit (http_protocol) cannot be, a
+    module-level one reading the limit from here can."""
+
+    def __init__(self, app: Any, *, header_timeout: float, workers: int = 1) -> None:
+        super().__init__(
+            app,
+            log_level="info",
+            log_config=None,  # uvicorn's own lines go to the root logger's handler, escaped like regapi's
+            access_log=False,
+            # The client's address is regapi's to find (REGAPI_TRUSTED_PROXIES); uvicorn's own reading would
+            # believe any X-Forwarded-For sent from 127.0.0.1, trusted or not, and the limits with it.
+            proxy_headers=False,
+            http=_ConfiguredProtocol,
+            workers=workers,
+            factory=workers > 1,  # each worker builds its own app
+        )
+        self.header_timeout = header_timeout
+
+
+class _ConfiguredProtocol(_Protocol):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.header_timeout = cast(_Config, self.config).header_timeout
+
+
+class _Supervisor(Multiprocess):
+    """uvicorn's supervisor of worker processes (it restarts a worker that dies, and stops them all on
+    SIGTERM or SIGINT), telling `on_exit` the process id of each worker gone, whatever ended it."""
+
+    def __init__(self, config: uvicorn.Config, sockets: list[socket.socket], on_exit: Callable[[int], None]) -> None:
+        super().__init__(config, sockets)
+        self._on_exit = on_exit
+
+    def keep_subprocess_alive(self) -> None:
+        with self._noting_exits():
+            super().keep_subprocess_alive()
+
+    def handle_signals(self) -> None:  # SIGHUP replaces every worker, SIGTTOU retires one
+        with self._noting_exits():
+            super().handle_signals()
+
+    @contextlib.contextmanager
+    def _noting_exits(self) -> Iterator[None]:
+        before = {process.pid for process in self.processes}
+        yield
+        for pid in before - {process.pid for process in self.processes}:
+            if pid is not None:
+                self._on_exit(pid)
+
+    def failed_to_start(self) -> bool:
+        """Whether a worker could not build its app (uvicorn then stops the others rather than respawn)."""
+        return any(process.exitcode == STARTUP_FAILURE for process in self.processes)
+
+
 def listen(host: str, port: int) -> socket.socket:
     """The listening socket, bound before the app is built: with port 0 the app learns the port the
     system chose (the embedded Cognito names it in its tokens' issuer)."""
@@ -172,15 +236,36 @@ def listen(host: str, port: int) -> socket.socket:
     return socket.create_server((host.strip("[]"), port), family=family, reuse_port=False)
 
 
+def _listening(sock: socket.socket, workers: int) -> None:
+    host, port = sock.getsockname()[:2]
+    several = f" with {workers} worker processes" if workers > 1 else ""
+    log.info("regapi listening on http://%s:%d%s", f"[{host}]" if ":" in host else host, port, several)
+
+
 def run(app: Any, sock: socket.socket, *, header_timeout: float) -> None:
     """Serve `app` on `sock` until interrupted, as `regapi serve` does."""
-    config = uvicorn.Config(
-        app,
-        log_level="info",
-        log_config=None,  # uvicorn's own lines go to the root logger's handler, escaped like regapi's
-        access_log=False,
-        http=http_protocol(header_timeout),
-    )
-    host, port = sock.getsockname()[:2]
-    log.info("regapi listening on http://%s:%d", f"[{host}]" if ":" in host else host, port)
-    uvicorn.Server(config).run(sockets=[sock])
+    _listening(sock, 1)
+    uvicorn.Server(_Config(app, header_timeout=header_timeout)).run(sockets=[sock])
+
+
+def run_workers(
+    app_factory: Callable[[], Any],
+    sock: socket.socket,
+    *,
+    header_timeout: float,
+    workers: int,
+    on_exit: Callable[[int], None],
+) -> int:
+    """Serve `sock` with `workers` processes until SIGTERM or SIGINT, each building its app with
+    `app_factory` (module-level, as the spawned processes import it by name); `on_exit(pid)` for each
+    worker gone. The exit status: 1 when a worker could not build its app, else 0."""
+    supervisor = _Supervisor(_Config(app_factory, header_timeout=header_timeout, workers=workers), [sock], on_exit)
+    _listening(sock, workers)
+    supervisor.run()
+    return 1 if supervisor.failed_to_start() else 0
+
+
+def failed_start() -> SystemExit:
+    """What a worker raises when its app cannot be built: uvicorn's supervisor then stops, where any other
+    exit would have it respawn the worker, forever."""
+    return SystemExit(STARTUP_FAILURE)

@@ -7,7 +7,6 @@ fixtures build (the `Api` client, the server, the documents and flows) is in tes
 
 from __future__ import annotations
 
-import logging
 import re
 import secrets
 import shutil
@@ -23,12 +22,13 @@ import pytest
 
 from api.app import create_app
 from api.clock import ManualClock
-from api.observability.logging import LineFormatter
+from api.observability.logging import JsonFormatter, LineFormatter
 from api.policy import load_directory
 from api.settings import Settings
 from tests.helpers import DEMO_POLICIES, TEST_POLICIES, TESTS, TRUSTED, keep_away_from_aws
 from tests.helpers.client import Api, InProcessCognito, StandaloneCognito
 from tests.helpers.leaks import LogScan
+from tests.helpers.logs import Collector, JsonCollector, capturing
 from tests.helpers.recorder import AFTER_ALL_OTHERS, DESELECTED, PARTIAL_RUN, Run, partial_run_reasons
 from tests.helpers.server import LiveServer, provision_remote, variables_set
 
@@ -81,22 +81,15 @@ def policy_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def log_capture() -> Iterator[list[str]]:
-    """Every log line of the session, so a test can check that no secret was ever logged."""
-    lines: list[str] = []
+    """Every log line of the session as text, so a test can check that no secret was ever logged; the
+    same records as JSON lines go to `json_log_capture`."""
+    yield from capturing(Collector(LineFormatter("%(name)s %(levelname)s %(message)s"), []))
 
-    class Collector(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            lines.append(self.format(record))
 
-    handler = Collector(level=logging.DEBUG)
-    handler.setFormatter(LineFormatter("%(name)s %(levelname)s %(message)s"))  # production's, so tests read its lines
-    root = logging.getLogger()
-    previous = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    yield lines
-    root.removeHandler(handler)
-    root.setLevel(previous)
+@pytest.fixture(scope="session")
+def json_log_capture() -> Iterator[list[str]]:
+    """Every log line of the session in production's JSON format (REGAPI_LOG_FORMAT=json)."""
+    yield from capturing(JsonCollector(JsonFormatter(), [], UNPARSED))
 
 
 @pytest.fixture(scope="session")
@@ -156,18 +149,25 @@ def api(request: pytest.FixtureRequest) -> Api:
 
 
 _LOG_SCAN = LogScan()
+_JSON_LOG_SCAN = LogScan()
+UNPARSED: list[str] = []  # the loggers of JSON lines that did not parse
 
 
 @pytest.fixture(autouse=True)
-def no_secret_in_logs(request: pytest.FixtureRequest, log_capture: list[str]) -> Iterator[None]:
-    """After each test that used the API: none of its passwords, codes or keys is in any log line."""
+def no_secret_in_logs(
+    request: pytest.FixtureRequest, log_capture: list[str], json_log_capture: list[str]
+) -> Iterator[None]:
+    """After each test that used the API: none of its passwords, codes or keys is in any log line, text or
+    JSON, and every JSON line parsed."""
     yield
     used = [name for name in ("api", "embedded_api") if name in request.fixturenames]
     if not used:
         return
     api: Api = request.getfixturevalue(used[0])
-    leaked = _LOG_SCAN.leaked(log_capture, api.secrets)
-    assert not leaked, f"{len(leaked)} secret(s) reached the logs, through {_LOG_SCAN.loggers(log_capture, leaked)}"
+    for scan, lines in ((_LOG_SCAN, log_capture), (_JSON_LOG_SCAN, json_log_capture)):
+        leaked = scan.leaked(lines, api.secrets)
+        assert not leaked, f"{len(leaked)} secret(s) reached the logs, through {scan.loggers(lines, leaked)}"
+    assert not UNPARSED, f"JSON log lines that do not parse, by {sorted(set(UNPARSED))}"
 
 
 @pytest.fixture(autouse=True)

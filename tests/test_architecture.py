@@ -101,9 +101,13 @@ RULES = [
         lambda target: not within(target, *FAMILIES),
     ),
     Rule(
-        "api.registration.failures imports only the standard library, api.cognito.port, api.policy and outcomes",
+        "api.registration.failures imports only the standard library, api.cognito.port, api.policy, outcomes and"
+        " api.observability (each refusal's audit event)",
         lambda module: module == "api.registration.failures",
-        lambda target: stdlib(target) or within(target, "api.cognito.port", "api.policy", "api.registration.outcomes"),
+        lambda target: (
+            stdlib(target)
+            or within(target, "api.cognito.port", "api.policy", "api.registration.outcomes", "api.observability")
+        ),
     ),
     Rule(
         "api.registration reaches Cognito only through api.cognito.port",

@@ -44,7 +44,8 @@ class CognitoAdapter(AccountCalls):
         if "email" in attributes:
             params["DesiredDeliveryMediums"] = ["EMAIL"]
         user = (await self._call(pool, "admin_create_user", **params))["User"]
-        return CreatedUser(user["Username"], user["UserStatus"], timestamp(user.get("UserCreateDate")))
+        sub = next((a["Value"] for a in user.get("Attributes", []) if a["Name"] == "sub"), None)
+        return CreatedUser(user["Username"], user["UserStatus"], timestamp(user.get("UserCreateDate")), sub)
 
     async def sign_up(
         self, pool: PoolBinding, username: str, password: str, attributes: Mapping[str, str]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from typing import Any
 
 import boto3
@@ -29,9 +30,11 @@ from api.cognito.port import (
     ProviderError,
     ProviderErrorCode,
 )
+from api.cognito.quotas import Quotas
 from api.cognito.shapes import (
     secret_hash,
 )
+from api.observability import metrics
 
 log = logging.getLogger("regapi.cognito")
 
@@ -88,20 +91,29 @@ def _retryable(exc: Exception, *, reads: bool) -> bool:
 class Calls:
     """One Cognito request at a time within the budget; the adapter's calls build on it."""
 
-    def __init__(self, client: Any, budget: CallBudget | None = None) -> None:
+    def __init__(self, client: Any, budget: CallBudget | None = None, *, quotas: Quotas | None = None) -> None:
         self._client = client
         self._budget = budget or CallBudget(DEFAULT_TIMEOUT)
+        self._quotas = quotas
 
     async def _call(self, pool: PoolBinding, operation: str, **params: Any) -> dict[str, Any]:
         """One Cognito request within the budget; every way it can fail leaves as a ProviderError."""
+        if self._quotas is not None:
+            # Before the budget: a call refused for the quota is never sent, nor tried again.
+            await self._quotas.take(operation)
         call = functools.partial(getattr(self._client, operation), **params)
         reads = operation in READS
+        # The call's metric: "error" stays only if it ended some other way (cancelled, a bug).
+        started, outcome = time.perf_counter(), "error"
         try:
             # boto3 blocks; off the event loop, unrelated requests keep flowing while Cognito answers.
             result: dict[str, Any] = await self._budget.run(call, lambda exc: _retryable(exc, reads=reads))
+            outcome = "ok"
         except ClientError as exc:
             error = translate(exc)
             name = error_name(exc)
+            # Throttled apart from the other UNAVAILABLEs: it is the account's quota, shared by every tenant.
+            outcome = "throttled" if name in THROTTLED else error.code.value
             if name == "ResourceNotFoundException":
                 # The policy names a pool or app client that is not there: the operator's to fix.
                 log.error(
@@ -114,17 +126,24 @@ class Calls:
             elif error.code is ProviderErrorCode.UNAVAILABLE:
                 log.warning("cognito %s failed: %s (HTTP %s)", operation, name or "-", http_status(exc))
             else:
-                log.info("cognito %s refused: %s", operation, error.code.value)
+                # An expected refusal (a wrong code or password): the use case's outcome and the metrics say it;
+                # at INFO it would be a refused request's third line.
+                log.debug("cognito %s refused: %s", operation, error.code.value)
             raise error from None
         except ParamValidationError:
             # botocore refused the input before sending it (an empty code, say): the caller's input.
+            outcome = ProviderErrorCode.INVALID_PARAMETER.value
             raise ProviderError(ProviderErrorCode.INVALID_PARAMETER) from None
         except TimeoutError:
+            outcome = "timeout"
             log.warning("cognito %s: no answer within %g s", operation, self._budget.seconds)
             raise ProviderError(ProviderErrorCode.UNAVAILABLE) from None
         except (BotoCoreError, OSError) as exc:
+            outcome = "unreachable"
             log.warning("cognito %s unreachable: %s", operation, type(exc).__name__)
             raise ProviderError(ProviderErrorCode.UNAVAILABLE) from None
+        finally:
+            metrics.cognito_call(operation, outcome, time.perf_counter() - started)
         return result
 
     @staticmethod

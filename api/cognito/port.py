@@ -50,9 +50,11 @@ class ProviderError(Exception):
     The provider's message is not kept: it may name the user, and the code says what a caller needs.
     """
 
-    def __init__(self, code: ProviderErrorCode) -> None:
+    def __init__(self, code: ProviderErrorCode, *, retry_after: int | None = None) -> None:
         super().__init__(code.value)
         self.code = code
+        # Whole seconds until the call may succeed, where regapi knows (its own quota bucket refused it).
+        self.retry_after = retry_after
 
 
 def mask_destination(value: str) -> str:
@@ -81,6 +83,7 @@ class CreatedUser:
     username: str
     status: str
     created_at: datetime
+    sub: str | None = None  # Cognito's id of the user, for the audit event and partners' events
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,18 +5,27 @@ the context into the threads that run Cognito calls.
 
 An id that is not well-formed is replaced, never repaired: it is the client's text, and a log line must
 not carry a forged field or a mile of it.
+
+The same middleware writes the access line when the answer is sent: method, path (never the query
+string: a GET /graphql carries its variables there), status and duration. Health probes and scrapes
+(`QUIET_PATHS`) are logged at DEBUG: a load balancer asks every few seconds.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from api.observability import scope as scope_of_request
+from api.observability.logging import FIELDS
 
 HEADER = b"x-request-id"
+QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+access = logging.getLogger("regapi.access")
 WELL_FORMED = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 Message = MutableMapping[str, Any]
@@ -53,11 +62,32 @@ class RequestIds:
         headers = asgi_scope.get("headers", [])
         request_id = chosen(next((value for name, value in headers if name == HEADER), None))
 
+        started = time.perf_counter()
+        status = 0
+
         async def send_with_id(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = message["status"]
                 headers = [(n, v) for n, v in message.get("headers", []) if n.lower() != HEADER]
                 message = {**message, "headers": [*headers, (HEADER, request_id.encode("ascii"))]}
             await send(message)
 
         with scope_of_request.entered(scope_of_request.RequestScope(request_id)):
-            await self.app(asgi_scope, receive, send_with_id)
+            try:
+                await self.app(asgi_scope, receive, send_with_id)
+            finally:
+                _access_line(asgi_scope, status, time.perf_counter() - started)
+
+
+def _access_line(asgi_scope: MutableMapping[str, Any], status: int, seconds: float) -> None:
+    path = asgi_scope.get("path", "")
+    level = logging.DEBUG if path in QUIET_PATHS else logging.INFO
+    if access.isEnabledFor(level):
+        fields = {
+            "method": asgi_scope.get("method", ""),
+            "path": path,
+            "status": status,  # 0: no answer was sent (the client went away)
+            "duration_ms": round(seconds * 1000, 1),
+        }
+        access.log(level, "request", extra={FIELDS: fields})

@@ -5,16 +5,22 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
 
-from api.cognito.port import IdentityProvider, ProviderError, ProviderErrorCode
+from api.cognito.port import IdentityProvider, ProviderError, ProviderErrorCode, UserRecord
+from api.observability import audit, scope
 from api.policy import Policy, TenantPolicy
 from api.registration.failures import NOT_ADMIN, refuse
 from api.registration.requests import Caller
 from api.registration.tenancy import Target, Tenancy
 from api.registration.tokens import AccessTokens, looks_like_jwt
 
-audit = logging.getLogger("regapi.audit")
+
+def admin_action(action: str, user: UserRecord | str | None, *, attributes: list[str] | None = None) -> None:
+    """The audit event of an administrator's act on a user (its record, or its `sub`): the actor is the
+    request's, set when the administrator was authenticated. The user by `sub`, never by name: a username
+    may be an e-mail address, and the `sub` finds the user in Cognito as well."""
+    sub = user.attributes.get("sub") if isinstance(user, UserRecord) else user
+    audit.event("admin_action", action=action, user_sub=sub, attributes=attributes)
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -49,16 +55,18 @@ class Administrators:
         return target
 
     async def authenticate(self, policy: TenantPolicy, authorization: str | None) -> str:
-        """The administrator's name (API key name, or `token:<username>`); refuses anyone else."""
+        """The administrator, as the audit events name it (`key:<API key name>`, or `admin:<sub>` for an
+        administrator's token), now the request's actor; refuses anyone else."""
         key = bearer_token(authorization)
         name = api_key_name(policy.policy, key) if key else None
-        if name is None and key and looks_like_jwt(key) and policy.policy.admins.groups:
-            name = await self._token_admin(policy, key)
-        if name is None:
-            audit.info("admin refused tenant=%s", policy.tenant)
-            refuse(NOT_ADMIN)
-        audit.info("admin tenant=%s as=%s", policy.tenant, name)
-        return name
+        actor = f"key:{name}" if name is not None else None
+        if actor is None and key and looks_like_jwt(key) and policy.policy.admins.groups:
+            actor = await self._token_admin(policy, key)
+        if actor is None:
+            audit.event("admin_refused", tenant=policy.tenant)
+            refuse(NOT_ADMIN, audited=True)
+        scope.set_actor(actor)
+        return actor
 
     async def _token_admin(self, policy: TenantPolicy, token: str) -> str | None:
         target = self._tenancy.target_of(policy, "")
@@ -76,4 +84,5 @@ class Administrators:
             raise
         if not target.owns(user):
             return None
-        return f"token:{username}"
+        # The `sub`: a username may be an e-mail address, personal data the audit trail does not need.
+        return f"admin:{user.attributes.get('sub') or username}"

@@ -12,6 +12,7 @@ import logging
 from typing import NoReturn
 
 from api.cognito.port import ProviderError, ProviderErrorCode
+from api.observability import audit
 from api.policy import Decision
 from api.registration.outcomes import Denied, ErrorCode, Failure
 
@@ -19,11 +20,13 @@ log = logging.getLogger("regapi.registration")
 
 
 class Refused(Exception):  # noqa: N818 - a refusal is an expected answer, not an error
-    """A use case stops here and answers `outcome`: a Failure or a policy denial."""
+    """A use case stops here and answers `outcome`: a Failure or a policy denial. `audited`: the code that
+    refused wrote the request's audit event already, with what only it knew (the limit, the origin)."""
 
-    def __init__(self, outcome: Failure | Denied) -> None:
+    def __init__(self, outcome: Failure | Denied, *, audited: bool = False) -> None:
         super().__init__(outcome.code.value)
         self.outcome = outcome
+        self.audited = audited or isinstance(outcome, Denied)  # a denial's event is its decision
 
 
 class UnexpectedProviderError(RuntimeError):
@@ -36,12 +39,23 @@ REFUSALS = (Refused, ProviderError)
 
 
 def outcome_of(error: Refused | ProviderError) -> Failure | Denied:
-    """The answer for what the boundary caught; an unexplained provider refusal raises (masked)."""
-    return error.outcome if isinstance(error, Refused) else translate(error)
+    """The answer for what the boundary caught; an unexplained provider refusal raises (masked). Every
+    refusal leaves through here, so here each gets its audit event unless it has one."""
+    if isinstance(error, Refused):
+        if not error.audited and isinstance(error.outcome, Failure):
+            _audit(error.outcome)
+        return error.outcome
+    failure = translate(error)
+    _audit(failure)
+    return failure
 
 
-def refuse(failure: Failure) -> NoReturn:
-    raise Refused(failure)
+def _audit(failure: Failure) -> None:
+    audit.event("refused", code=failure.code.value, field=failure.field)
+
+
+def refuse(failure: Failure, *, audited: bool = False) -> NoReturn:
+    raise Refused(failure, audited=audited)
 
 
 def deny(decision: Decision) -> None:
@@ -99,6 +113,13 @@ def too_many(wait: int) -> Failure:
     return Failure(ErrorCode.TOO_MANY_ATTEMPTS, "Too many attempts; try again later.", retry_after_seconds=wait)
 
 
+def busy(wait: int) -> Failure:
+    """regapi's share of Cognito's quota is spent for now: nothing was sent, and a token is due in `wait` s."""
+    return Failure(
+        ErrorCode.SERVICE_UNAVAILABLE, "The identity service is busy; try again shortly.", retry_after_seconds=wait
+    )
+
+
 def invalid_password(field: str) -> Failure:
     return Failure(ErrorCode.INVALID_PASSWORD, "The identity service refused this password.", field)
 
@@ -131,7 +152,7 @@ def translate(error: ProviderError) -> Failure:
         case ProviderErrorCode.TOO_MANY_ATTEMPTS:
             return too_many(PROVIDER_LOCKOUT_SECONDS)
         case ProviderErrorCode.UNAVAILABLE:
-            return UNAVAILABLE
+            return UNAVAILABLE if error.retry_after is None else busy(error.retry_after)
         case ProviderErrorCode.INVALID_PASSWORD:
             return invalid_password("password")
         case ProviderErrorCode.SELF_SIGNUP_DISABLED:

@@ -25,6 +25,7 @@ from limits import RateLimitItem, parse
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
+from api.observability import audit, metrics
 from api.policy.model import AttemptLimits
 from api.registration.counters import FailureCounter, MemoryFailures, RedisFailures, Slot
 from api.registration.failures import Refused, too_many
@@ -51,9 +52,10 @@ Sends = Literal["resends_per_user", "resets_per_user"]
 
 
 def _refuse(tenant: str, name: LimitName, wait: int) -> NoReturn:
-    # The operator's one line for a refused attempt: which tenant, which limit; never who or from where.
-    log.warning("attempt limit reached tenant=%s limit=%s retry_after=%d", tenant, name, wait)
-    raise Refused(too_many(wait))
+    # A refused attempt's one line, its audit event: which tenant, which limit; never who or from where.
+    audit.event("limit_refused", logging.WARNING, tenant=tenant, limit=name, retry_after=wait)
+    metrics.limit_refused(tenant, name)
+    raise Refused(too_many(wait), audited=True)
 
 
 @functools.lru_cache(maxsize=256)

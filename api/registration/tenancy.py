@@ -12,21 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import re
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 
 from api.cognito.port import IdentityProvider, PoolBinding, UserRecord
-from api.observability import scope
+from api.observability import audit, metrics, scope
 from api.policy import Decision, TenantPolicy, evaluate, is_valid_username, normalize_username
 from api.policy.engine import PolicyRequest
 from api.policy.model import ORIGIN_ATTRIBUTE, TENANT_ATTRIBUTE
 from api.policy.store import PolicyStore
 from api.registration.failures import ORIGIN_REFUSED, WRONG_CODE, deny, hide_existence, no_tenant, refuse
 from api.registration.requests import Attributes, Caller, plausible_code
-
-audit = logging.getLogger("regapi.audit")
 
 
 def owns(tenant: str, shared: bool, stamp: str | None) -> bool:
@@ -123,9 +120,9 @@ class Tenancy:
             refuse(no_tenant(tenant))
         scope.set_tenant(policy.tenant)  # for Cognito's quota buckets and the audit events further down
         if caller.origin is not None and not self._origins.allows(policy, caller.origin):
-            # The origin quoted (repr): it is the page's to choose, and must not pass for another field.
-            audit.info("origin refused tenant=%s origin=%r: not in its cors.allowed_origins", tenant, caller.origin)
-            refuse(ORIGIN_REFUSED)
+            # The origin is the page's to choose: a field of its own (quoted in text), never part of the message.
+            audit.event("origin_refused", origin=caller.origin, reason="not in its cors.allowed_origins")
+            refuse(ORIGIN_REFUSED, audited=True)
         return policy
 
     def target(self, tenant: str, username: str, caller: Caller) -> Target:
@@ -181,13 +178,15 @@ def decide(policy: TenantPolicy, request: PolicyRequest) -> Decision:
     """The engine's decision, written to the audit log; a denial stops the use case."""
     decision = evaluate(policy, request)
     # Names and codes only: values may be personal data, and passwords never reach a log.
-    audit.info(
-        "decision tenant=%s operation=%s allowed=%s violations=%s revision=%s",
-        decision.tenant,
-        decision.operation,
-        decision.allowed,
-        ",".join(f"{v.code.value}:{v.attribute or v.field}" for v in decision.violations) or "-",
-        decision.revision,
+    audit.event(
+        "decision",
+        tenant=decision.tenant,
+        operation=decision.operation,
+        allowed=decision.allowed,
+        codes=sorted({v.code.value for v in decision.violations}),
+        violations=[f"{v.code.value}:{v.attribute or v.field}" for v in decision.violations],
+        revision=decision.revision,
     )
+    metrics.decision(decision.tenant, decision.operation, decision.allowed, (v.code.value for v in decision.violations))
     deny(decision)
     return decision

@@ -7,6 +7,8 @@ checked inside the use cases, where every request passes.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterable
 from typing import Any
 
 import strawberry
@@ -16,7 +18,8 @@ from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCa
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from api.registration import (
     AdminUpdateAttributes,
@@ -44,6 +47,7 @@ from api.registration import (
 )
 from api.registration.failures import REFUSALS, outcome_of
 from api.schema import inputs as i
+from api.schema import observed
 from api.schema import payloads as p
 from api.schema import types as t
 from api.schema.context import Context, Info
@@ -254,9 +258,45 @@ class Mutation:
         return await p.answer(info.context.use_cases.users.delete(request, info.context.caller), p.administered)
 
 
+ROOT_FIELDS = observed.attach(Query, Mutation)
+
+
 class Schema(strawberry.Schema):
+    observe: observed.Observe | None = None  # the request metric's observer, set by build_schema
+
+    async def execute(  # noqa: PLR0917 (strawberry's signature)
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        started = time.perf_counter()
+        try:
+            result = await super().execute(
+                query,
+                variable_values,
+                context_value,
+                root_value,
+                operation_name,
+                allowed_operation_types,
+                operation_extensions,
+            )
+        except Exception:  # no document, or a mutation sent by GET: the view answers 400
+            if self.observe is not None:
+                self.observe(observed.OTHER, observed.INVALID, time.perf_counter() - started)
+            raise
+        if self.observe is not None:
+            observed.finish(self.observe, context_value, result, time.perf_counter() - started)
+        return result
+
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         log_errors(errors)
+        if execution_context is not None:
+            observed.note_invalid(execution_context, errors, ROOT_FIELDS)
 
 
 # Built once: a limiter that builds its rule per request makes the validation cache miss every time
@@ -266,8 +306,9 @@ _VALIDATION_RULES: list[Any] = [depth_rule(MAX_DEPTH, None, None), max_aliases_r
 _PRODUCTION_RULES: list[Any] = [*_VALIDATION_RULES, NoSchemaIntrospectionCustomRule]
 
 
-def build_schema(*, production: bool = False) -> Schema:
-    return Schema(
+def build_schema(*, production: bool = False, observe: observed.Observe | None = None) -> Schema:
+    """`observe(operation, outcome, seconds)` is told of every request once it is answered."""
+    schema = Schema(
         query=Query,
         mutation=Mutation,
         config=StrawberryConfig(batching_config=None),
@@ -279,6 +320,8 @@ def build_schema(*, production: bool = False) -> Schema:
             lambda: SafeErrors(hide_suggestions=production),
         ],
     )
+    schema.observe = observe
+    return schema
 
 
 __all__ = ["Context", "Schema", "build_schema"]

@@ -37,7 +37,12 @@ class LiveServer:
         self._sock = sock or loopback_socket()
         self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
         config = uvicorn.Config(
-            app, log_level="warning", lifespan="on", access_log=False, http=http_protocol(header_timeout)
+            app,
+            log_level="warning",
+            lifespan="on",
+            access_log=False,
+            proxy_headers=False,  # as regapi serve: the client's address is the app's to find
+            http=http_protocol(header_timeout),
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True)

@@ -1,7 +1,8 @@
 """The messages Cognito would have sent, kept so that people and tests can read them.
 
 Only the embedded Cognito writes here. The console copy goes to stderr directly, not through logging:
-it is the developer's mailbox, and keeping it off the log stream keeps secrets out of shipped logs.
+it is the developer's mailbox, and keeping it off the log stream keeps secrets out of shipped logs. It is
+a JSON object when the logs are (REGAPI_LOG_FORMAT=json), marked `"outbox": true` and saying what it is.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, TextIO
 
-from api.observability.logging import escape
+from api.observability.logging import console_line
 
 # INVITATION carries a temporary password, the others a code: confirming a sign-up, resetting a password
 # (ForgotPassword, AdminResetUserPassword), verifying a new or changed e-mail address or phone number.
@@ -66,16 +67,29 @@ class Outbox:
             self._messages.append(message)
             self._by_username.setdefault(message.username, deque()).append(message)
         if self._console is not None:
-            secret = (
+            # What it is, said in the line itself: the one place codes are shown on purpose, development only.
+            secret = {"code": message.code} if message.code is not None else {}
+            if message.temporary_password is not None:
+                secret["temporary_password"] = message.temporary_password
+            fields = {
+                "outbox": True,
+                "kind": message.kind,
+                "tenant": message.tenant,
+                "username": message.username,
+                "destination": message.destination,
+                **secret,
+            }
+            shown = (
                 f"code {message.code}"
                 if message.code is not None
                 else f"temporary password {message.temporary_password}"
             )
-            line = (
+            text = (
                 f"[embedded outbox] {message.kind} for {message.username!r} (tenant {message.tenant}) "
-                f"to {message.destination}: {secret}"
+                f"to {message.destination}: {shown}"
             )
-            self._console.write(escape(line) + "\n")  # one line, whatever the destination holds
+            line = console_line(text, fields)
+            self._console.write(line + "\n")  # one line, whatever the destination holds
 
     def messages(self, *, tenant: str | None = None, username: str | None = None) -> list[OutboxMessage]:
         with self._lock:

@@ -7,15 +7,13 @@ tenant's credentials, and Cognito's pool forces unique names anyway.
 
 from __future__ import annotations
 
-import logging
-
 from api.clock import Clock
 from api.cognito.port import IdentityProvider, ProviderError, ProviderErrorCode
 from api.policy import Decision, Operation, TenantPolicy, evaluate, normalize_username
 from api.policy.engine import PolicyRequest
 from api.registration import invitations as inv
 from api.registration import requests as rq
-from api.registration.credentials import Administrators
+from api.registration.credentials import Administrators, admin_action
 from api.registration.failures import (
     INVITATION_ACCEPTED,
     NO_INVITATION,
@@ -35,8 +33,6 @@ from api.registration.outcomes import (
     UserStatus,
 )
 from api.registration.tenancy import Tenancy, decide, new_user_attributes
-
-audit = logging.getLogger("regapi.audit")
 
 
 def explain(policy: TenantPolicy, request: rq.Explain) -> Decision:
@@ -91,6 +87,7 @@ class AdminRegistrations:
             if error.code is ProviderErrorCode.USERNAME_EXISTS:
                 refuse(USERNAME_TAKEN)
             refuse(translate(error))
+        admin_action("user_invited", created.sub)
         expires = created.created_at + inv.validity(target.policy)
         return Invited(created.username, UserStatus(created.status), expires)
 
@@ -116,6 +113,7 @@ class AdminRegistrations:
             resent = await self._provider.resend_invitation(target.pool, target.username)
         except ProviderError as error:
             refuse(translate(error))
+        admin_action("invitation_resent", user)
         # From Cognito's clock, as for inviteUser, so both answers and `invitation` agree.
         return InvitationResent(target.username, resent.created_at + inv.validity(target.policy))
 
@@ -140,5 +138,5 @@ class AdminRegistrations:
                 await self._provider.delete_user(target.pool, target.username)
         except ProviderError as error:
             refuse(translate(error))
-        audit.info("sign-up %s tenant=%s", "approved" if request.approve else "rejected", target.tenant)
+        admin_action("sign_up_approved" if request.approve else "sign_up_rejected", user)
         return SignUpDecided(target.username, UserStatus(user.status))

@@ -4,13 +4,11 @@ pool another tenant's user is, to this tenant's administrator, no user at all.""
 
 from __future__ import annotations
 
-import logging
-
 from api.cognito.port import IdentityProvider, ProviderError, ProviderErrorCode, UserRecord
 from api.policy import Operation
 from api.policy.engine import PolicyRequest
 from api.registration import requests as rq
-from api.registration.credentials import Administrators
+from api.registration.credentials import Administrators, admin_action
 from api.registration.cursors import Cursors, Position
 from api.registration.failures import (
     AWAITS_APPROVAL,
@@ -23,8 +21,6 @@ from api.registration.failures import (
 from api.registration.invitations import pending_sign_up
 from api.registration.outcomes import UserAdministered, UserList, UserStatus, UserSummary
 from api.registration.tenancy import Target, decide
-
-audit = logging.getLogger("regapi.audit")
 
 DEFAULT_PAGE, MAX_PAGE = 20, 60  # users per answer; 60 is also ListUsers' largest page
 # ListUsers has a fixed quota (30 calls per second), shared by every tenant of the account: one answer
@@ -48,9 +44,8 @@ class UserAdministration:
             refuse(NO_SUCH_USER)
         return target, user
 
-    async def _state(self, target: Target, action: str) -> UserAdministered:
-        # The action, never the user's name: the audit line of who acted is the admin line before it.
-        audit.info("%s tenant=%s", action, target.tenant)
+    async def _state(self, target: Target, acted_on: UserRecord, action: str) -> UserAdministered:
+        admin_action(action, acted_on)
         user = await self._provider.admin_get_user(target.pool, target.username)
         if user is None:
             refuse(NO_SUCH_USER)
@@ -92,7 +87,7 @@ class UserAdministration:
 
     async def reset_password(self, request: rq.AdminUser, caller: rq.Caller) -> UserAdministered:
         """RESET_REQUIRED, and a reset code sent to the user's verified address."""
-        target, _ = await self._owned(request, caller)
+        target, user = await self._owned(request, caller)
         try:
             await self._provider.admin_reset_password(target.pool, target.username)
         except ProviderError as error:
@@ -101,19 +96,19 @@ class UserAdministration:
             if error.code in {ProviderErrorCode.INVALID_PARAMETER, ProviderErrorCode.NOT_AUTHORIZED}:
                 refuse(USER_NOT_CONFIRMED)  # no verified address to send the code to, or not confirmed yet
             refuse(translate(error))
-        return await self._state(target, "password reset")
+        return await self._state(target, user, "password_reset")
 
     async def disable(self, request: rq.AdminUser, caller: rq.Caller) -> UserAdministered:
-        target, _ = await self._owned(request, caller)
+        target, user = await self._owned(request, caller)
         await self._provider.disable_user(target.pool, target.username)
-        return await self._state(target, "user disabled")
+        return await self._state(target, user, "user_disabled")
 
     async def enable(self, request: rq.AdminUser, caller: rq.Caller) -> UserAdministered:
         target, user = await self._owned(request, caller)
         if pending_sign_up(target, user) is not None:
             refuse(AWAITS_APPROVAL)  # enabling would let it in without what approval checks and sets
         await self._provider.enable_user(target.pool, target.username, {})
-        return await self._state(target, "user enabled")
+        return await self._state(target, user, "user_enabled")
 
     async def delete(self, request: rq.AdminUser, caller: rq.Caller) -> UserAdministered:
         target, user = await self._owned(request, caller)
@@ -122,7 +117,7 @@ class UserAdministration:
         except ProviderError as error:
             if error.code is not ProviderErrorCode.USER_NOT_FOUND:  # gone already: deleted all the same
                 raise
-        audit.info("user deleted tenant=%s", target.tenant)
+        admin_action("user_deleted", user)
         return UserAdministered(user.username, UserStatus(user.status), enabled=False)
 
     async def update_attributes(self, request: rq.AdminUpdateAttributes, caller: rq.Caller) -> UserSummary:
@@ -138,6 +133,7 @@ class UserAdministration:
             if error.code is ProviderErrorCode.USER_NOT_FOUND:
                 refuse(NO_SUCH_USER)
             refuse(translate(error))
+        admin_action("attributes_updated", user, attributes=sorted(dict(request.attributes)))
         updated = await self._provider.admin_get_user(target.pool, target.username)
         if updated is None:
             refuse(NO_SUCH_USER)

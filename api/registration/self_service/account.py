@@ -10,6 +10,7 @@ shared pool's user comes from the user record. A token of one tenant never opens
 from __future__ import annotations
 
 from api.cognito.port import IdentityProvider, ProviderError, ProviderErrorCode, UserRecord
+from api.observability import scope
 from api.policy import Operation, PasswordOperation
 from api.policy.engine import PolicyRequest
 from api.policy.model import RESERVED_ATTRIBUTES, TENANT_ATTRIBUTE
@@ -80,6 +81,7 @@ class Account:
         target = self._tenancy.target_of(policy, user.username)
         if not target.owns(user):  # another tenant's user of a shared pool
             refuse(NOT_SIGNED_IN)
+        scope.set_actor(f"user:{user.attributes.get('sub') or '-'}")  # the signed-in user acts on itself
         return target, token
 
     async def _record(self, target: Target) -> UserRecord:

@@ -1,0 +1,139 @@
+"""What `regapi serve` does with its settings: refuse what cannot be served, bind the port, build the app,
+serve /metrics on its own port, and run one process or a supervisor of several (api.workers).
+
+Every refusal is one line on stderr: exit status 2 for settings that cannot go together, 1 for a port
+that cannot be bound or an app that cannot be built. With several workers the supervisor builds the app
+once itself, before spawning any, so a policy or configuration problem is told once, not once per worker;
+it then drops that app, and each worker builds its own from the same environment.
+
+`create_app` comes from the caller (api.cli, the one module besides api.app that knows it), so this
+module wires nothing itself.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any
+
+from api import server, workers
+from api.observability.logging import configure as configure_logging
+from api.policy import PolicyLoadError
+from api.pools import ConfigurationError
+from api.settings import Settings
+
+AppFactory = Callable[[Settings], Any]
+
+log = logging.getLogger("regapi")
+
+
+class _RefusedError(Exception):
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def serve(settings: Settings, create_app: AppFactory, worker_app: Callable[[], Any]) -> int:
+    """Serve until SIGTERM or SIGINT; the exit status. `worker_app` builds a worker's app in its process
+    (a module-level function: the supervisor names it to the processes it spawns)."""
+    configure_logging(logging.INFO, log_format=settings.log_format)
+    try:
+        return _serve(settings, create_app, worker_app)
+    except _RefusedError as refusal:
+        print(f"regapi: {refusal}", file=sys.stderr)
+        return refusal.status
+
+
+def worker_app(create_app: AppFactory) -> Any:
+    """A worker process's app, from the environment its supervisor prepared (api.workers.environment)."""
+    settings = Settings.from_env()
+    configure_logging(logging.INFO, log_format=settings.log_format)
+    try:
+        app = _build(settings, create_app)
+    except _RefusedError as refusal:  # the supervisor built the same app: something changed since (a policy file)
+        print(f"regapi: {refusal}", file=sys.stderr)
+        raise server.failed_start() from None
+    gc.freeze()  # see _serve
+    return app
+
+
+def _serve(settings: Settings, create_app: AppFactory, worker_app: Callable[[], Any]) -> int:
+    problem = workers.refusal(settings) or _metrics_port_refusal(settings)
+    if problem is not None:
+        raise _RefusedError(problem, 2)
+    if (warning := workers.warning(settings)) is not None:
+        log.warning(warning)
+    try:
+        sock = server.listen(settings.host, settings.port)
+    except OSError as exc:
+        raise _RefusedError(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}", 1) from None
+    settings = replace(settings, port=sock.getsockname()[1])  # the port chosen, when REGAPI_PORT=0
+    app = _build(settings, create_app)
+    if settings.workers == 1:
+        # Everything built so far (policies, schema, clients) lives as long as the process: keep it out of
+        # the cyclic collector's scans, which would otherwise walk thousands of tenants' objects each pass.
+        gc.freeze()
+        with _metrics_endpoint(settings):
+            server.run(app, sock, header_timeout=settings.header_timeout)
+        return 0
+    del app  # built to check the configuration once; each worker builds its own
+    # Imported before the workers' environment names the metrics directory: this process's own values stay
+    # in its memory, out of the files that /metrics adds up.
+    from api.observability.metrics import worker_exited  # noqa: PLC0415
+
+    try:
+        directory = workers.metrics_directory()
+    except OSError as exc:
+        where = tempfile.gettempdir()
+        message = f"cannot make the workers' metrics directory in {where}: {exc.strerror or exc} (set TMPDIR)"
+        raise _RefusedError(message, 1) from None
+    with workers.environment(settings, directory), _metrics_endpoint(settings):
+        return server.run_workers(
+            worker_app, sock, header_timeout=settings.header_timeout, workers=settings.workers, on_exit=worker_exited
+        )
+
+
+def _build(settings: Settings, create_app: AppFactory) -> Any:
+    try:
+        return create_app(settings)
+    except PolicyLoadError as exc:
+        raise _RefusedError(f"refusing to start, the policies have problems:\n{exc}", 1) from None
+    except ConfigurationError as exc:
+        raise _RefusedError(f"refusing to start: {exc}", 1) from None
+
+
+def _metrics_port_refusal(settings: Settings) -> str | None:
+    if settings.metrics_port is not None and settings.metrics_port == settings.port != 0:
+        return (
+            f"REGAPI_METRICS_PORT must differ from REGAPI_PORT ({settings.port}): /metrics has a port of its own, "
+            "which only the monitoring reaches, never the public one"
+        )
+    return None
+
+
+@contextmanager
+def _metrics_endpoint(settings: Settings) -> Iterator[None]:
+    """GET /metrics on REGAPI_METRICS_PORT while the block runs, on the host the API listens on (the
+    monitoring reaches the process where its clients do; a firewall or the orchestrator keeps the port
+    private). With several workers the supervisor serves it, adding up every worker's values."""
+    if settings.metrics_port is None:
+        yield
+        return
+    from api.observability.metrics import serve_metrics  # noqa: PLC0415
+
+    try:
+        endpoint = serve_metrics(settings.host, settings.metrics_port)
+    except OSError as exc:
+        where = f"{settings.host}:{settings.metrics_port}"
+        raise _RefusedError(f"cannot listen on {where} for /metrics: {exc.strerror or exc}", 1) from None
+    host = f"[{settings.host.strip('[]')}]" if ":" in settings.host else settings.host
+    log.info("regapi metrics on http://%s:%d/metrics", host, endpoint.port)
+    try:
+        yield
+    finally:
+        endpoint.shutdown()
