@@ -22,6 +22,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from api.cognito.pool_config import against_pool
+from api.observability.logging import configure as configure_logging
 from api.policy import PolicyError, PolicyLoadError, TenantPolicy, load_directory, load_policy
 from api.policy.checks import Problem
 from api.policy.loader import located, policy_files
@@ -137,7 +138,12 @@ def _check(args: argparse.Namespace) -> int:
 def _cognito_serve(args: argparse.Namespace) -> int:
     from api.cognito.embedded.server import serve  # noqa: PLC0415 - moto loads only for this command
 
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        log_format = Settings.from_env().log_format  # its lines, the outbox's included, as regapi serve's
+    except SettingsError as exc:
+        print(f"regapi: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(logging.WARNING, log_format=log_format)
     serve(args.host, args.port, manual_clock=args.manual_clock)
     return 0
 

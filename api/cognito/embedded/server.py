@@ -27,6 +27,7 @@ from api.clock import Clock, ManualClock, SystemClock
 from api.cognito.embedded import discovery, handlers, moto_internals
 from api.cognito.embedded.outbox import Outbox
 from api.cognito.embedded.state import REGISTRY
+from api.observability.logging import console_line
 
 log = logging.getLogger("regapi.cognito.serve")
 
@@ -103,7 +104,7 @@ def serve(host: str = "127.0.0.1", port: int = DEFAULT_PORT, *, manual_clock: bo
     url = discovery.listening_url(host, server.server_port)
     server.app = create_wsgi_app(Outbox(), clock, url)
     # Printed, not logged: this line is what a person starting it waits for, and tests wait for it too.
-    print(f"regapi cognito serve: listening on {url}", flush=True)
+    print(console_line(f"regapi cognito serve: listening on {url}", {"url": url}), flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:  # pragma: no cover - interactive stop
