@@ -49,7 +49,12 @@ async def call(app: Any, body: bytes) -> int:
         "raw_path": b"/graphql",
         "query_string": b"",
         "root_path": "",
-        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        # A Host the app serves (in development, the local names): without one it answers 400, as it must.
+        "headers": [
+            (b"host", b"localhost"),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ],
         "client": ("127.0.0.1", 1),
         "server": ("127.0.0.1", 8000),
     }

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import redis
 
 from api.app import create_app
 from api.clock import ManualClock
@@ -29,6 +30,7 @@ from tests.helpers import DEMO_POLICIES, TEST_POLICIES, TESTS, TRUSTED, keep_awa
 from tests.helpers.client import Api, InProcessCognito, StandaloneCognito
 from tests.helpers.leaks import LogScan
 from tests.helpers.logs import Collector, JsonCollector, capturing
+from tests.helpers.processes import free_port, wait_until
 from tests.helpers.recorder import AFTER_ALL_OTHERS, DESELECTED, PARTIAL_RUN, Run, partial_run_reasons
 from tests.helpers.server import LiveServer, provision_remote, variables_set
 
@@ -118,6 +120,28 @@ def standalone_cognito(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
                 raise RuntimeError(f"regapi cognito serve did not start:\n{log.read_text()}")
             time.sleep(0.05)
         yield match.group(1)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A real redis-server on a loopback port, without persistence, for the whole session (`make test`
+    installs it where it is missing). Its users keep apart by their keys: fresh usernames, a key prefix of
+    their own, or a database of their own."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed (make test installs it)")
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until(lambda: redis.Redis(port=port).ping(), "redis-server")
+        yield f"redis://127.0.0.1:{port}/0"
     finally:
         process.terminate()
         process.wait(timeout=10)

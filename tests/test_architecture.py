@@ -72,10 +72,14 @@ RULES = [
         lambda target: not within(target, *EXTERNAL_AWS),
     ),
     Rule(
-        "api.schema imports only api.schema, api.registration, strawberry, graphql, starlette and the standard library",
+        "api.schema imports only api.schema, api.registration, api.observability, strawberry, graphql, starlette"
+        " and the standard library",
         lambda module: within(module, "api.schema"),
         lambda target: (
-            stdlib(target) or within(target, "api.schema", "api.registration", "strawberry", "graphql", "starlette")
+            stdlib(target)
+            or within(
+                target, "api.schema", "api.registration", "api.observability", "strawberry", "graphql", "starlette"
+            )
         ),
     ),
     Rule(

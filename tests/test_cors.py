@@ -244,8 +244,7 @@ def test_a_request_its_tenant_refuses_is_logged_once_with_origin_and_tenant(
     _, result = sign_up(embedded_api, "legacy", f"r{unique}", CLUB)  # club lists it, legacy does not
     assert result["code"] == "NOT_AUTHORIZED"
     assert lines_naming(log_capture, since) == [
-        f'regapi.audit INFO origin_refused tenant=legacy origin={CLUB} reason="not in its cors.allowed_origins"'
-        " actor=anonymous"
+        f"regapi.audit INFO origin_refused tenant=legacy code=NOT_AUTHORIZED origin={CLUB} actor=anonymous"
     ]
 
 

@@ -1,10 +1,10 @@
 """Several processes serving the same tenants: REGAPI_WORKERS=2 on one port, and two `regapi serve` processes
 on two ports, on the aws backend (a `regapi cognito serve` process) with one real Redis.
 
-They share one user's attempt limit (Redis) and challenge sessions (one REGAPI_SESSION_SECRET, or in
-development one the supervisor makes up for its workers), and the metrics port adds up every worker's
-counts. Which worker answered is read from the operating system (tests.helpers.workers), never from the
-response. The processes start together, once for the module.
+They share one user's attempt limit and one tenant's Cognito quota bucket (Redis) and challenge sessions
+(one REGAPI_SESSION_SECRET, or in development one the supervisor makes up for its workers), and the
+metrics port adds up every worker's counts. Which worker answered is read from the operating system
+(tests.helpers.workers), never from the response. The processes start together, once for the module.
 """
 
 from __future__ import annotations
@@ -26,14 +26,15 @@ import yaml
 
 from api.policy import load_directory
 from tests.helpers import ACME_KEY, DEMO_POLICIES, ROOT, TEST_POLICIES
+from tests.helpers.burst import burst_to, result
 from tests.helpers.client import Api, StandaloneCognito
-from tests.helpers.documents import INVITE_USER, REGISTRATION_FORM, attrs
+from tests.helpers.documents import INVITE_USER, REGISTRATION_FORM, SIGN_UP, attrs
 from tests.helpers.flows import NEW_PASSWORD, confirm, respond, sign_in, sign_up
 from tests.helpers.leaks import LogScan
 from tests.helpers.processes import wait_until
 from tests.helpers.raw_http import connect, read_answer
 from tests.helpers.server import provision_remote
-from tests.helpers.workers import Pinned, Served, an_address, pinned, redis_server
+from tests.helpers.workers import Pinned, Served, an_address, pinned
 
 HOST = "api.workers.example"  # production's REGAPI_ALLOWED_HOSTS
 WRONG_PASSWORDS = 6  # quick's wrong_passwords_per_user here
@@ -48,13 +49,14 @@ class Fleet:
     development: Served  # REGAPI_WORKERS=2 in development: no Redis, no secret
     lifecycle: Served  # REGAPI_WORKERS=2, for the test that kills a worker, then stops them all
     aws: dict[str, str]  # the environment of all of them: the aws backend, the policies, the client secrets
+    redis_url: str  # the Redis of `one`, `two` and `production`
 
     def all(self) -> list[Served]:
         return [self.one, self.two, self.production, self.development, self.lifecycle]
 
 
 @pytest.fixture(scope="module")
-def fleet(standalone_cognito: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
+def fleet(standalone_cognito: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
     source, target = tmp_path_factory.mktemp("workers-source"), tmp_path_factory.mktemp("workers-policies")
     quick = yaml.safe_load((TEST_POLICIES / "quick.yaml").read_text(encoding="utf-8"))
     quick["limits"] = {"wrong_passwords_per_user": f"{WRONG_PASSWORDS} per hour"}
@@ -62,35 +64,35 @@ def fleet(standalone_cognito: str, tmp_path_factory: pytest.TempPathFactory) -> 
     shutil.copy(DEMO_POLICIES / "acme.yaml", source / "acme.yaml")
     client_secrets = provision_remote(standalone_cognito, source, target)
     logs = tmp_path_factory.mktemp("workers-logs")
-    with redis_server() as redis_url:
-        aws = {
-            "REGAPI_BACKEND": "aws",
-            "REGAPI_COGNITO_ENDPOINT": standalone_cognito,
-            "REGAPI_POLICY_DIR": str(target),
-            "REGAPI_TRUSTED_PROXIES": "127.0.0.1",
-            **client_secrets,
-        }
-        shared = {**aws, "REGAPI_REDIS_URL": redis_url, "REGAPI_SESSION_SECRET": secrets.token_urlsafe(32)}
-        production = {**shared, "REGAPI_ENV": "production", "REGAPI_ALLOWED_HOSTS": HOST, "REGAPI_WORKERS": "2"}
-        several = {**aws, "REGAPI_WORKERS": "2", "REGAPI_HEADER_TIMEOUT": "2"}
-        started = Fleet(
-            StandaloneCognito(standalone_cognito, load_directory(target)),
-            Served.start(shared, logs / "one.log", metrics=True),
-            Served.start(shared, logs / "two.log"),
-            Served.start(production, logs / "production.log", metrics=True),
-            Served.start(several, logs / "development.log"),
-            Served.start(several, logs / "lifecycle.log"),
-            aws,
-        )
-        try:
-            for served in (started.one, started.two):
-                served.wait_ready()
-            for served in (started.production, started.development, started.lifecycle):
-                served.wait_ready(workers=2)
-            yield started
-        finally:
-            for served in started.all():
-                served.stop()
+    aws = {
+        "REGAPI_BACKEND": "aws",
+        "REGAPI_COGNITO_ENDPOINT": standalone_cognito,
+        "REGAPI_POLICY_DIR": str(target),
+        "REGAPI_TRUSTED_PROXIES": "127.0.0.1",
+        **client_secrets,
+    }
+    shared = {**aws, "REGAPI_REDIS_URL": redis_url, "REGAPI_SESSION_SECRET": secrets.token_urlsafe(32)}
+    production = {**shared, "REGAPI_ENV": "production", "REGAPI_ALLOWED_HOSTS": HOST, "REGAPI_WORKERS": "2"}
+    several = {**aws, "REGAPI_WORKERS": "2", "REGAPI_HEADER_TIMEOUT": "2"}
+    started = Fleet(
+        StandaloneCognito(standalone_cognito, load_directory(target)),
+        Served.start(shared, logs / "one.log", metrics=True),
+        Served.start(shared, logs / "two.log"),
+        Served.start(production, logs / "production.log", metrics=True),
+        Served.start(several, logs / "development.log"),
+        Served.start(several, logs / "lifecycle.log"),
+        aws,
+        redis_url,
+    )
+    try:
+        for served in (started.one, started.two):
+            served.wait_ready()
+        for served in (started.production, started.development, started.lifecycle):
+            served.wait_ready(workers=2)
+        yield started
+    finally:
+        for served in started.all():
+            served.stop()
 
 
 def assert_each_answered_by_its_worker(*clients: Pinned) -> None:
@@ -242,6 +244,54 @@ def test_a_session_sealed_by_one_process_opens_in_the_other(fleet: Fleet) -> Non
     answer = respond(two, username, challenge["session"], NEW_PASSWORD, name="Sam Example")
     assert answer["__typename"] == "SignInSuccess", answer
     assert_no_secret_logged([fleet.one, fleet.two], one, two)
+
+
+# UserCreation's rate for the quota test, per second: a bucket of one token (never less than one), the next
+# due 5 s later. Shared, a burst gets 1 sign-up through as long as its takes span under 5 s; two buckets of
+# their own let 1 through each, 2 at the least, whatever the load: the lowest rate keeps the two furthest
+# apart (at 2/s, one bucket's 2 plus its refill reaches two buckets' 4 once the burst spans a second).
+QUOTA_RATE = 0.2
+QUOTA_SIGN_UPS = 16
+
+
+def test_one_tenants_cognito_quota_is_shared_by_two_processes_through_redis(fleet: Fleet, tmp_path: Path) -> None:
+    """Two processes with UserCreation at 0.2 a second, one Redis: 16 sign-ups for quick, 8 to each,
+    released together. One bucket's token gets through, not one a process; the other 15 answer
+    SERVICE_UNAVAILABLE with the seconds until the shared bucket's next token (quick alone holds the
+    whole rate: at most 5), and Cognito never saw them."""
+    # A database of its own: the fleet's processes keep UserCreation at AWS's 50/s in database 0, and a
+    # tenant they made active there in the last seconds would hold a share of this small bucket.
+    database = f"{fleet.redis_url.rpartition('/')[0]}/1"
+    env = {**fleet.aws, "REGAPI_REDIS_URL": database, "REGAPI_COGNITO_QUOTAS": f"UserCreation={QUOTA_RATE}"}
+    processes = [Served.start(env, tmp_path / f"quota-{n}.log") for n in (1, 2)]
+    password = f"quota pass {unique_name()}"
+    usernames = [f"quota-{unique_name()}@quick.example" for _ in range(QUOTA_SIGN_UPS)]
+    requests = [
+        (
+            SIGN_UP,
+            {"input": {"tenant": "quick", "username": name, "password": password, "attributes": attrs(email=name)}},
+        )
+        for name in usernames
+    ]
+    try:
+        for served in processes:
+            served.wait_ready()
+        targets = [(processes[n % 2].url, {"X-Forwarded-For": an_address()}) for n in range(QUOTA_SIGN_UPS)]
+        answers = [result(body) for body in burst_to(targets, requests)]
+    finally:
+        for served in processes:
+            served.stop()
+    succeeded = [
+        name for name, answer in zip(usernames, answers, strict=True) if answer["__typename"] == "SignUpSuccess"
+    ]
+    refused = [answer for answer in answers if answer["__typename"] != "SignUpSuccess"]
+    assert len(succeeded) == 1, answers  # two buckets of their own: 2 or more
+    assert {answer["code"] for answer in refused} == {"SERVICE_UNAVAILABLE"}, refused
+    assert all(1 <= answer["retryAfterSeconds"] <= 1 / QUOTA_RATE for answer in refused), refused
+    sent = {name: len(fleet.cognito.outbox("quick", name)) for name in usernames}
+    assert sent == {name: int(name in succeeded) for name in usernames}  # a refusal costs no Cognito call
+    lines = [line for served in processes for line in served.text().splitlines()]
+    assert not LogScan().leaked(lines, {password}), "the password reached the logs of regapi serve"
 
 
 # ------------------------------------------------------------------ two workers, one port

@@ -2,9 +2,11 @@
 log lines), its tenant (Cognito's quota buckets, api.cognito.quotas) and who acts (the audit events).
 
 One mutable `RequestScope` per request, made by api.observability.request_ids.RequestIds before anything
-else runs: a use case that learns the tenant or the actor writes it there, and the Cognito call or log line
-made later in that request, in a worker thread or a task of its own, reads it (anyio and asyncio copy the
-context, so they share the one object). Outside a request (start-up, reload) there is none.
+else runs, and a fresh one (`field`) for each root field of a GraphQL document, which may hold several,
+run one after another (mutations) or at once (queries), each for its own tenant and caller. A use case
+that learns the tenant or the actor writes it there, and the Cognito call or log line made later in that
+field, in a worker thread or a task of its own, reads it (anyio and asyncio copy the context, so they
+share the one object). Outside a request (start-up, reload) there is none.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 # The actor of a request nobody has authenticated: a browser page or an app calling the self-service flows.
 ANONYMOUS = "anonymous"
@@ -25,6 +28,8 @@ class RequestScope:
     # Who acts: an API key's name (`key:<name>`), an administrator's `sub` (`admin:<sub>`), a signed-in
     # user's `sub` (`user:<sub>`), else ANONYMOUS.
     actor: str = ANONYMOUS
+    # An allowed decision's audit event, written when the field ends with its outcome (api.observability.audit).
+    pending: dict[str, Any] | None = None
 
 
 _current: ContextVar[RequestScope | None] = ContextVar("request_scope", default=None)
@@ -42,6 +47,18 @@ def entered(scope: RequestScope) -> Iterator[RequestScope]:
         yield scope
     finally:
         _current.reset(token)
+
+
+@contextlib.contextmanager
+def field() -> Iterator[RequestScope | None]:
+    """A scope of its own for one root field of the request being served (the same request id); none
+    outside a request."""
+    outer = _current.get()
+    if outer is None:
+        yield None
+        return
+    with entered(RequestScope(outer.request_id)) as inner:
+        yield inner
 
 
 def set_tenant(tenant: str) -> None:

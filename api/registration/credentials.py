@@ -63,7 +63,7 @@ class Administrators:
         if actor is None and key and looks_like_jwt(key) and policy.policy.admins.groups:
             actor = await self._token_admin(policy, key)
         if actor is None:
-            audit.event("admin_refused", tenant=policy.tenant)
+            audit.event("admin_refused", tenant=policy.tenant, code=NOT_ADMIN.code.value)
             refuse(NOT_ADMIN, audited=True)
         scope.set_actor(actor)
         return actor

@@ -53,7 +53,14 @@ Sends = Literal["resends_per_user", "resets_per_user"]
 
 def _refuse(tenant: str, name: LimitName, wait: int) -> NoReturn:
     # A refused attempt's one line, its audit event: which tenant, which limit; never who or from where.
-    audit.event("limit_refused", logging.WARNING, tenant=tenant, limit=name, retry_after=wait)
+    audit.event(
+        "limit_refused",
+        logging.WARNING,
+        tenant=tenant,
+        code=ErrorCode.TOO_MANY_ATTEMPTS.value,
+        limit=name,
+        retry_after=wait,
+    )
     metrics.limit_refused(tenant, name)
     raise Refused(too_many(wait), audited=True)
 

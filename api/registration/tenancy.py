@@ -121,7 +121,7 @@ class Tenancy:
         scope.set_tenant(policy.tenant)  # for Cognito's quota buckets and the audit events further down
         if caller.origin is not None and not self._origins.allows(policy, caller.origin):
             # The origin is the page's to choose: a field of its own (quoted in text), never part of the message.
-            audit.event("origin_refused", origin=caller.origin, reason="not in its cors.allowed_origins")
+            audit.event("origin_refused", code=ORIGIN_REFUSED.code.value, origin=caller.origin)
             refuse(ORIGIN_REFUSED, audited=True)
         return policy
 
@@ -178,11 +178,10 @@ def decide(policy: TenantPolicy, request: PolicyRequest) -> Decision:
     """The engine's decision, written to the audit log; a denial stops the use case."""
     decision = evaluate(policy, request)
     # Names and codes only: values may be personal data, and passwords never reach a log.
-    audit.event(
-        "decision",
+    audit.decision(
+        decision.allowed,
         tenant=decision.tenant,
         operation=decision.operation,
-        allowed=decision.allowed,
         codes=sorted({v.code.value for v in decision.violations}),
         violations=[f"{v.code.value}:{v.attribute or v.field}" for v in decision.violations],
         revision=decision.revision,

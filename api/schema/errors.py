@@ -93,7 +93,11 @@ def log_errors(errors: list[GraphQLError]) -> None:
             exc_info=(type(original), original, original.__traceback__) if log.isEnabledFor(logging.DEBUG) else None,
         )
     if expected:
-        log.info("graphql error: %s%s", redact(expected[0].message), _more(expected))
+        # A refusal a use case answered (a PublicError) has its audit event already; a line more at INFO
+        # would be the request's third. Documents that do not validate have no other line.
+        refusals = all(isinstance(error.original_error, PublicError) for error in expected)
+        level = logging.DEBUG if refusals else logging.INFO
+        log.log(level, "graphql error: %s%s", redact(expected[0].message), _more(expected))
 
 
 def _more(errors: list[GraphQLError]) -> str:

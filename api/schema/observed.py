@@ -2,10 +2,10 @@
 answered, and how long it took.
 
 The answer's kind is only known as a Python value (the client may select neither `__typename` nor
-`code`), so a field extension on every root field (`RootOutcome`, one instance for the schema) notes it
+`code`), so a field extension on every root field (`RootField`, one instance for the schema) notes it
 on the request's Context; the schema's `execute` reads it when the request is done (`finish`) and hands
-the three to the observer the app wires in (api.observability.metrics, which this layer may not import).
-Nothing is built per request but what the labels are made of.
+the three to the observer the app wires in (api.observability.metrics). Nothing is built per request
+but what the labels are made of, and each root field's own request scope.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult, Info
 from strawberry.types.base import get_object_definition
 
+from api.observability import audit, scope
 from api.registration import ErrorCode
 from api.schema import types as t
 from api.schema.context import Context
@@ -58,31 +59,48 @@ def _note(info: Info[Context, None], outcome: str) -> None:
         context.outcome = outcome
 
 
-class RootOutcome(FieldExtension):
+class RootField(FieldExtension):
+    """Around each root field: a request scope of its own (api.observability.scope: the tenant, actor and
+    audit event of one field are never another's, and a Cognito call is charged to its own tenant's quota
+    share), its allowed decision's audit event written with its outcome, and the outcome noted for the
+    request metric."""
+
     def resolve(self, next_: Callable[..., Any], source: Any, info: Info[Context, None], **kwargs: Any) -> Any:
-        try:
-            value = next_(source, info, **kwargs)
-        except Exception as error:
-            _note(info, raised(error))
-            raise
-        _note(info, answered(value))
-        return value
+        with scope.field():
+            try:
+                value = next_(source, info, **kwargs)
+            except Exception as error:
+                _raised(info, error)
+                raise
+            _answered(info, value)
+            return value
 
     async def resolve_async(
         self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info[Context, None], **kwargs: Any
     ) -> Any:
-        try:
-            value = await next_(source, info, **kwargs)
-        except Exception as error:
-            _note(info, raised(error))
-            raise
-        _note(info, answered(value))
-        return value
+        with scope.field():
+            try:
+                value = await next_(source, info, **kwargs)
+            except Exception as error:
+                _raised(info, error)
+                raise
+            _answered(info, value)
+            return value
+
+
+def _raised(info: Info[Context, None], error: Exception) -> None:
+    _note(info, raised(error))
+    audit.finish(failed=not isinstance(error, PublicError))  # a PublicError is a refusal, audited as such
+
+
+def _answered(info: Info[Context, None], value: object) -> None:
+    _note(info, answered(value))
+    audit.finish()
 
 
 def attach(*root_types: type) -> frozenset[str]:
-    """Put RootOutcome on every field of the root types (once, at import); their GraphQL names."""
-    extension = RootOutcome()
+    """Put RootField on every field of the root types (once, at import); their GraphQL names."""
+    extension = RootField()
     names = StrawberryConfig().name_converter
     fields = [field for root in root_types for field in get_object_definition(root, strict=True).fields]
     for field in fields:

@@ -1,5 +1,5 @@
-"""`regapi serve` processes the tests start and stop themselves (several workers among them), a Redis, and
-which worker process answered a response.
+"""`regapi serve` processes the tests start and stop themselves (several workers among them), and which
+worker process answered a response (the Redis they share is the `redis_url` fixture).
 
 A response does not say which process wrote it, and a header saying so would be a debug leak in
 production; the operating system does. The server side of a kept-alive connection is one socket, held
@@ -14,37 +14,20 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-import shutil
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
-import redis
 
 from tests.helpers import ROOT
 from tests.helpers.client import Api, StandaloneCognito
 from tests.helpers.processes import free_port, wait_until
-
-
-@contextlib.contextmanager
-def redis_server() -> Iterator[str]:
-    """A real redis-server on a loopback port, without persistence; its URL."""
-    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-    port = free_port()
-    command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_until(lambda: redis.Redis(port=port).ping(), "redis-server")
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @dataclass

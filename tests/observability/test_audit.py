@@ -19,7 +19,7 @@ import pytest
 
 from tests.helpers import ACME_KEY, DEMO_POLICIES, ROOT
 from tests.helpers.client import Api
-from tests.helpers.documents import INVITE_USER, RESEND_CODE, SIGN_IN, SIGN_UP, attrs
+from tests.helpers.documents import CONFIRM_SIGN_UP, INVITE_USER, RESEND_CODE, SIGN_IN, SIGN_UP, attrs
 from tests.helpers.flows import PASSWORD
 from tests.helpers.processes import free_port, wait_until
 
@@ -182,3 +182,65 @@ def test_regapi_serve_writes_json_lines_outbox_included(tmp_path: Path, unique: 
     assert {line["logger"] for line in mine} >= {"regapi.audit", "regapi.access"}
     (access,) = [line for line in mine if line["logger"] == "regapi.access"]
     assert (access["method"], access["path"], access["status"]) == ("POST", "/graphql", 200)
+
+
+def test_a_request_refused_after_its_decision_writes_one_event_with_the_outcome(
+    embedded_api: Api, json_log_capture: list[str], unique: str
+) -> None:
+    """A taken username is refused by Cognito after the policy allowed the sign-up: one decision event,
+    allowed, with the refusal as its outcome; nothing else but the access line."""
+    user = {"tenant": "post", "username": f"taken{unique}", "password": PASSWORD}
+    user["attributes"] = attrs(email=f"taken{unique}@post.example", name="Ta Ken")
+    embedded_api.secrets.add(PASSWORD)
+    assert post(embedded_api, request_id(), SIGN_UP, {"input": user})["__typename"] == "SignUpSuccess"
+    code = embedded_api.last_code("post", user["username"])
+    confirmation = {"tenant": "post", "username": user["username"], "code": code}
+    assert post(embedded_api, request_id(), CONFIRM_SIGN_UP, {"input": confirmation})["__typename"] == (
+        "ConfirmSignUpSuccess"
+    )
+    rid = request_id()
+    assert post(embedded_api, rid, SIGN_UP, {"input": user})["code"] == "USERNAME_EXISTS"
+    lines = shown(lines_of(json_log_capture, rid))
+    (event,) = audit_events(lines)
+    assert (event["event"], event["allowed"], event["outcome"]) == ("decision", True, "USERNAME_EXISTS")
+    assert event["field"] == "username"
+    assert len(lines) == 2
+
+
+def test_each_root_field_of_a_document_has_its_own_tenant_and_actor(
+    embedded_api: Api, json_log_capture: list[str], unique: str
+) -> None:
+    """One document, three mutations run in turn: an admin's invitation, an anonymous sign-up, a sign-up for
+    a tenant that does not exist. Each event names its own field's tenant and actor."""
+    document = """
+    mutation Three($invite: InviteUserInput!, $shop: SignUpInput!, $none: SignUpInput!) {
+      a: inviteUser(input: $invite) { __typename }
+      b: signUp(input: $shop) { __typename }
+      c: signUp(input: $none) { __typename }
+    }"""
+    invited = {"email": f"three-{unique}@acme.example", "custom_employee_id": "E123456"}
+    variables = {
+        "invite": {"tenant": "acme", "username": f"three-{unique}", "attributes": attrs(**invited)},
+        "shop": {"tenant": "shop", "username": f"three-{unique}@shop.example", "password": "short", "attributes": []},
+        "none": {"tenant": "nosuch", "username": f"three-{unique}", "password": PASSWORD, "attributes": []},
+    }
+    embedded_api.secrets |= {ACME_KEY, PASSWORD}
+    rid = request_id()
+    response = embedded_api.http.post(
+        "/graphql",
+        json={"query": document, "variables": variables},
+        headers={"X-Request-ID": rid, "Authorization": f"Bearer {ACME_KEY}"},
+    )
+    assert [v["__typename"] for v in response.json()["data"].values()] == [
+        "InviteUserSuccess",
+        "PolicyDenied",
+        "RegistrationError",
+    ]
+    events = audit_events(lines_of(json_log_capture, rid))
+    assert [(e["event"], e["tenant"], e["actor"]) for e in events] == [
+        ("decision", "acme", "key:hr-system"),
+        ("admin_action", "acme", "key:hr-system"),
+        ("decision", "shop", "anonymous"),
+        ("refused", None, "anonymous"),
+    ]
+    assert events[-1]["code"] == "TENANT_NOT_FOUND"
