@@ -227,6 +227,8 @@ class Settings:
     # GET /metrics on its own port (REGAPI_METRICS_PORT): in production the only place it is served, never
     # on the public listener; in development also on the public one.
     metrics_port: int | None = None
+    # The address of that port (REGAPI_METRICS_HOST); unset: REGAPI_HOST's.
+    metrics_host: str | None = None
     # Processes serving the one port (REGAPI_WORKERS); more than one needs the aws backend, and Redis in
     # production.
     workers: int = 1
@@ -293,6 +295,7 @@ class Settings:
             strict_policies=_flag(env, "REGAPI_STRICT_POLICIES", False),
             log_format="json" if _choice(env, "REGAPI_LOG_FORMAT", LOG_FORMATS, default_format) == "json" else "text",
             metrics_port=_port(env, "REGAPI_METRICS_PORT", None),
+            metrics_host=_raw(env, "REGAPI_METRICS_HOST"),
             workers=_workers(env),
             cognito_quotas=_quotas(env),
         )

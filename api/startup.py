@@ -23,6 +23,7 @@ from typing import Any
 
 from api import server, workers
 from api.observability.logging import configure as configure_logging
+from api.observability.logging import console_line
 from api.policy import PolicyLoadError
 from api.pools import ConfigurationError
 from api.settings import Settings
@@ -45,18 +46,28 @@ def serve(settings: Settings, create_app: AppFactory, worker_app: Callable[[], A
     try:
         return _serve(settings, create_app, worker_app)
     except _RefusedError as refusal:
-        print(f"regapi: {refusal}", file=sys.stderr)
+        _say(settings, refusal)
         return refusal.status
+
+
+def _say(settings: Settings, refusal: _RefusedError) -> None:
+    """A refusal on stderr: as the logs are, one JSON object (REGAPI_LOG_FORMAT=json), or text for a person."""
+    text = f"regapi: {refusal}"
+    if settings.log_format == "json":
+        text = console_line(text, {"level": "ERROR", "logger": "regapi", "exit_status": refusal.status})
+    print(text, file=sys.stderr)
 
 
 def worker_app(create_app: AppFactory) -> Any:
     """A worker process's app, from the environment its supervisor prepared (api.workers.environment)."""
-    settings = Settings.from_env()
+    # Strictness was the supervisor's, at start: a worker started later (one that died and is replaced)
+    # refuses a file broken since then for its own tenant only, as hot reload does, rather than stop them all.
+    settings = replace(Settings.from_env(), strict_policies=False)
     configure_logging(logging.INFO, log_format=settings.log_format)
     try:
         app = _build(settings, create_app)
-    except _RefusedError as refusal:  # the supervisor built the same app: something changed since (a policy file)
-        print(f"regapi: {refusal}", file=sys.stderr)
+    except _RefusedError as refusal:  # the supervisor built the same app: something changed since
+        _say(settings, refusal)
         raise server.failed_start() from None
     gc.freeze()  # see _serve
     return app
@@ -68,6 +79,8 @@ def _serve(settings: Settings, create_app: AppFactory, worker_app: Callable[[], 
         raise _RefusedError(problem, 2)
     if (warning := workers.warning(settings)) is not None:
         log.warning(warning)
+    if settings.production and settings.metrics_port is None:
+        log.warning("no REGAPI_METRICS_PORT: production serves /metrics only there, so it is served nowhere")
     try:
         sock = server.listen(settings.host, settings.port)
     except OSError as exc:
@@ -118,20 +131,22 @@ def _metrics_port_refusal(settings: Settings) -> str | None:
 
 @contextmanager
 def _metrics_endpoint(settings: Settings) -> Iterator[None]:
-    """GET /metrics on REGAPI_METRICS_PORT while the block runs, on the host the API listens on (the
-    monitoring reaches the process where its clients do; a firewall or the orchestrator keeps the port
-    private). With several workers the supervisor serves it, adding up every worker's values."""
+    """GET /metrics on REGAPI_METRICS_PORT while the block runs, on REGAPI_METRICS_HOST, by default the host
+    the API listens on (the monitoring reaches the process where its clients do; a firewall or the
+    orchestrator keeps the port private, or REGAPI_METRICS_HOST=127.0.0.1 for a scraper on the host).
+    With several workers the supervisor serves it, adding up every worker's values."""
     if settings.metrics_port is None:
         yield
         return
     from api.observability.metrics import serve_metrics  # noqa: PLC0415
 
+    address = settings.metrics_host or settings.host
     try:
-        endpoint = serve_metrics(settings.host, settings.metrics_port)
+        endpoint = serve_metrics(address, settings.metrics_port)
     except OSError as exc:
-        where = f"{settings.host}:{settings.metrics_port}"
+        where = f"{address}:{settings.metrics_port}"
         raise _RefusedError(f"cannot listen on {where} for /metrics: {exc.strerror or exc}", 1) from None
-    host = f"[{settings.host.strip('[]')}]" if ":" in settings.host else settings.host
+    host = f"[{address.strip('[]')}]" if ":" in address else address
     log.info("regapi metrics on http://%s:%d/metrics", host, endpoint.port)
     try:
         yield

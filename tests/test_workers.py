@@ -9,6 +9,7 @@ metrics port adds up every worker's counts. Which worker answered is read from t
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -146,7 +147,8 @@ def test_several_workers_in_production_without_redis_are_refused() -> None:
         REGAPI_ALLOWED_HOSTS=HOST,
     )
     assert result.returncode == 2
-    assert result.stderr.strip() == (
+    (refusal,) = [json.loads(line) for line in result.stderr.splitlines()]  # production logs JSON
+    assert refusal["message"] == (
         "regapi: REGAPI_WORKERS=3 in production needs REGAPI_REDIS_URL: without it each worker counts its own "
         "attempt limits and quotas, and a client gets every limit once per worker"
     )
@@ -185,9 +187,12 @@ def test_a_configuration_problem_is_told_once_not_once_per_worker() -> None:
         REGAPI_POLICY_DIR=str(DEMO_POLICIES),
     )
     assert result.returncode == 1
-    assert result.stderr.strip() == (
+    lines = [json.loads(line) for line in result.stderr.splitlines()]  # production logs JSON, refusals too
+    (refusal,) = [line for line in lines if line["level"] == "ERROR"]
+    assert refusal["message"] == (
         "regapi: refusing to start: REGAPI_ENV=production needs REGAPI_SESSION_SECRET (it seals challenge sessions)"
     )
+    assert refusal["exit_status"] == 1
 
 
 def test_several_workers_without_redis_in_development_are_warned_about_once(fleet: Fleet) -> None:
@@ -341,6 +346,21 @@ def test_a_single_process_serves_its_metrics_port(fleet: Fleet) -> None:
     assert requests_counted(fleet.one.metrics_url) - before == 1
 
 
+def test_the_metrics_port_listens_on_its_own_host(tmp_path: Path) -> None:
+    """REGAPI_METRICS_HOST=127.0.0.1 while the API listens on every address: the scrape port stays on the
+    loopback interface."""
+    shutil.copy(TEST_POLICIES / "quick.yaml", tmp_path / "quick.yaml")
+    env = {"REGAPI_POLICY_DIR": str(tmp_path), "REGAPI_HOST": "0.0.0.0", "REGAPI_METRICS_HOST": "127.0.0.1"}  # noqa: S104
+    served = Served.start(env, tmp_path / "serve.log", metrics=True)
+    try:
+        served.wait_ready()
+        assert served.metrics_url is not None
+        assert httpx.get(f"{served.metrics_url}/metrics").status_code == 200
+        served.wait_for(f"regapi metrics on {served.metrics_url}/metrics")
+    finally:
+        served.stop()
+
+
 def test_a_metrics_port_in_use_is_refused(tmp_path: Path) -> None:
     shutil.copy(TEST_POLICIES / "quick.yaml", tmp_path / "quick.yaml")
     with socket.create_server(("127.0.0.1", 0)) as taken:
@@ -351,23 +371,29 @@ def test_a_metrics_port_in_use_is_refused(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_a_worker_that_cannot_build_its_app_stops_the_supervisor(fleet: Fleet, tmp_path: Path) -> None:
-    """The supervisor checked the policies; a file broken before the workers read it (they start seconds
-    later) stops every worker and the supervisor, with exit status 1, instead of a respawn without end."""
+def test_a_file_broken_after_the_supervisors_check_refuses_only_its_tenant_in_the_workers(
+    fleet: Fleet, tmp_path: Path
+) -> None:
+    """REGAPI_STRICT_POLICIES is the supervisor's, at start. A file broken before the workers read it (they
+    start seconds later), or before a dead worker is replaced, refuses its own tenant in that worker, as hot
+    reload does: the workers serve the others, and /readyz names the file; nothing stops them all."""
     policies = tmp_path / "policies"
     shutil.copytree(fleet.aws["REGAPI_POLICY_DIR"], policies)
     env = {**fleet.aws, "REGAPI_POLICY_DIR": str(policies), "REGAPI_STRICT_POLICIES": "1", "REGAPI_WORKERS": "2"}
+    env["REGAPI_RELOAD"] = "0"
     served = Served.start(env, tmp_path / "serve.log")
     try:
         served.wait_for("with 2 worker processes")  # logged just before the supervisor spawns them
         (policies / "quick.yaml").write_text("version: 1\nregistration: [", encoding="utf-8")
-        assert served.process.wait(timeout=60) == 1
+        served.wait_ready(workers=2)
+        ready = httpx.get(f"{served.url}/readyz")
+        assert ready.status_code == 200
+        assert ready.json()["status"] == "degraded"
+        assert [refused["file"].endswith("quick.yaml") for refused in ready.json()["refused"]] == [True]
+        assert served.process.poll() is None
     finally:
         served.stop()
-    text = served.text()
-    assert "regapi: refusing to start, the policies have problems:" in text
-    assert "failed to start, stopping the parent process" in text
-    assert "Traceback" not in text
+    assert "Traceback" not in served.text()
 
 
 def test_a_session_sealed_by_one_worker_opens_in_another_with_the_secret_the_supervisor_made(fleet: Fleet) -> None:
