@@ -17,6 +17,8 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
 
+from api.policy.events import EventType
+
 
 class Operation(StrEnum):
     """The operations that carry attributes; the names are the policy file's."""
@@ -224,6 +226,22 @@ class Admins(_Section):
     """Cognito groups of the tenant's pool whose members' access tokens may call the admin operations."""
 
 
+class Webhook(_Section):
+    url: Annotated[StrictStr, Field(pattern=r"^https?://[^\s/?#]+[^\s]*$", max_length=2048)]
+    """Where the events are POSTed (https in production; never a loopback or private address there)."""
+    secret_env: Annotated[StrictStr, Field(pattern=r"^[A-Z_][A-Z0-9_]*$")]
+    """Name of the environment variable holding its Standard Webhooks secret (`whsec_...`), never the secret."""
+    events: Annotated[list[EventType], Field(min_length=1)]
+    """The event types it receives."""
+    attributes: list[StrictStr] = Field(default_factory=list)
+    """The user attributes its events carry, among those the policy names; none by default."""
+
+
+class Events(_Section):
+    webhooks: list[Webhook] = Field(default_factory=list)
+    """The partners' endpoints that receive this tenant's registration events, signed."""
+
+
 class Policy(_Section):
     """A tenant's registration policy for regapi: policies/<tenant>.yaml."""
 
@@ -242,6 +260,7 @@ class Policy(_Section):
     cors: Cors = Field(default_factory=Cors)
     limits: AttemptLimits = Field(default_factory=AttemptLimits)
     admins: Admins = Field(default_factory=Admins)
+    events: Events = Field(default_factory=Events)
 
 
 def policy_json_schema() -> dict[str, Any]:
