@@ -36,10 +36,13 @@ class Backend:
     keys: KeySource
     # The in-process Cognito itself, for GET /dev/outbox: the embedded backend only.
     embedded: EmbeddedCognito | None = None
+    # The buckets of Cognito's quotas that the provider takes its tokens from, None without any.
+    quotas: Quotas | None = None
 
     def describe_pool(self, pool_id: str, client_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
-        """DescribeUserPool and DescribeUserPoolClient, for comparing a pool with a policy."""
-        return describe_pool(self.client, pool_id, client_id)
+        """DescribeUserPool and DescribeUserPoolClient, for comparing a pool with a policy (paced under their
+        quotas, as the start-up checks are)."""
+        return describe_pool(self.client, pool_id, client_id, pace=self.quotas.pace if self.quotas else None)
 
 
 def build(settings: Settings, *, clock: Clock | None = None, env: Mapping[str, str] | None = None) -> Backend:
@@ -52,10 +55,14 @@ def build(settings: Settings, *, clock: Clock | None = None, env: Mapping[str, s
 def quotas(settings: Settings) -> Quotas | None:
     """The buckets of Cognito's quotas (api.cognito.quotas), in Redis when `settings.redis_url` is set. On
     the aws backend every category, at AWS's defaults where REGAPI_COGNITO_QUOTAS names no other rate; the
-    embedded Cognito has no quota, so there only the categories REGAPI_COGNITO_QUOTAS names (none: no gate)."""
+    embedded Cognito has no quota, so there only the categories REGAPI_COGNITO_QUOTAS names (none: no gate).
+    Without Redis, or while it is out of reach, each of the `settings.workers` processes keeps its part."""
     try:
         return build_quotas(
-            settings.cognito_quotas, every_category=settings.backend == "aws", redis_url=settings.redis_url
+            settings.cognito_quotas,
+            every_category=settings.backend == "aws",
+            redis_url=settings.redis_url,
+            workers=settings.workers,
         )
     except UnknownCategoryError as exc:
         raise ConfigurationError(str(exc)) from None
@@ -81,13 +88,17 @@ def aws(settings: Settings, *, env: Mapping[str, str] | None = None) -> Backend:
     request, the key fetches too, shares one budget: `settings.cognito_timeout` and one set of slots."""
     budget = CallBudget(settings.cognito_timeout)
     client = create_client(settings.region, settings.cognito_endpoint, budget)
+    # One set of buckets for the requests' calls and the pools' checks.
+    gate = quotas(settings)
+    pace = gate.pace if gate is not None else None
     return Backend(
         client,
-        CognitoAdapter(client, budget, quotas=quotas(settings)),
+        CognitoAdapter(client, budget, quotas=gate),
         ConfiguredPools(
             os.environ if env is None else env,
-            lambda pool_id, client_id: describe_pool(client, pool_id, client_id),
+            lambda pool_id, client_id: describe_pool(client, pool_id, client_id, pace=pace),
             production=settings.production,
         ),
         HttpKeySource(settings.region, settings.cognito_endpoint, budget=budget, issuer=settings.cognito_issuer),
+        quotas=gate,
     )

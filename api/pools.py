@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -36,9 +35,10 @@ class PoolBinder(Protocol):
         ...
 
 
-# DescribeUserPool and DescribeUserPoolClient share a quota of 15 calls per second per account: checking
-# each pool at start-up takes both, so thousands of pools are checked at a pace that stays under it.
-CHECK_INTERVAL = 2 / 12
+# DescribeUserPool and DescribeUserPoolClient of one pool. api.backends gives one that waits for a token of
+# their quotas (UserPoolRead and UserPoolClientRead, 15 a second each for the account) in the buckets every
+# process shares, and sends a throttled call again: thousands of pools checked by every worker at once
+# stay under the quotas together.
 Describe = Callable[[str, str], tuple[Mapping[str, Any], Mapping[str, Any]]]
 
 
@@ -53,15 +53,10 @@ class ConfiguredPools:
         self._env = env
         self._describe = describe
         self._production = production
-        self._pace_lock = threading.Lock()
-        self._next_check = 0.0
 
     def _check(self, name: str, pool_id: str, client_id: str, secret: str | None) -> None:
         if self._describe is None:
             return
-        with self._pace_lock:
-            time.sleep(max(0.0, self._next_check - time.monotonic()))
-            self._next_check = time.monotonic() + CHECK_INTERVAL
         try:
             pool, client = self._describe(pool_id, client_id)
         except ProviderError as error:  # not the policy's fault; the calls will tell if it lasts

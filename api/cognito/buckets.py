@@ -36,13 +36,14 @@ category under `regapi:quota:`, tenant ids as its fields, never a username) for 
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import math
 import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 log = logging.getLogger("regapi.cognito")
 
@@ -55,6 +56,10 @@ _EPSILON = 1e-9
 class Buckets(Protocol):
     async def take(self, category: str, tenant: str, rate: float, capacity: float) -> float:
         """Take one token of `category` for `tenant`: 0 when taken, else the seconds until its next token is due."""
+        ...
+
+    def take_now(self, category: str, tenant: str, rate: float, capacity: float) -> float:
+        """`take` outside the event loop: blocking, for start-up and reload."""
         ...
 
 
@@ -109,14 +114,18 @@ def take(bucket: _Bucket, tenant: str, now: float, rate: float, capacity: float)
 
 
 class MemoryBuckets:
-    """For one process; `clock` is for tests (a manual clock)."""
+    """For one process; `clock` is for tests (a manual clock). With `share` N, each bucket gets 1/N of the
+    rate and capacity it is given: one of the N worker processes of a host that count alone."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic, *, share: int = 1) -> None:
         self._clock = clock
+        self._share = share
         self._buckets: dict[str, _Bucket] = {}
         self._lock = threading.Lock()
 
     def take_now(self, category: str, tenant: str, rate: float, capacity: float) -> float:
+        if self._share > 1:
+            rate, capacity = rate / self._share, max(1.0, capacity / self._share)
         with self._lock:
             now = self._clock()
             bucket = self._buckets.get(category)
@@ -201,37 +210,119 @@ return {granted, math.ceil(wait * 1000)}
 """
 
 _Script = Callable[..., Awaitable[object]]
-# While Redis cannot be reached, a line says so at most this often.
-_REDIS_WARNING_SECONDS = 10.0
+_SyncScript = Callable[..., object]
+# Redis answers a take within this long, or this process falls back on buckets of its own: a take comes
+# before every Cognito attempt, within its deadline, so a Redis that hangs must cost a fraction of a
+# second, not the client's default 5 s (nor its retries).
+REDIS_TIMEOUT_SECONDS = 0.3
+# After Redis failed, takes stay on the fallback this long before one tries Redis again (a breaker), so a
+# Redis that is down costs one timeout every few seconds, not one per call.
+BREAKER_SECONDS = 5.0
+
+
+def aside(write: Callable[..., None], *args: object) -> None:
+    """`write(*args)` (a log call) outside the request being served: a line about the process or about many
+    requests (a breaker opening, a quota's summary) is no one request's line, so it carries no request id
+    and does not count among the lines the request that happened to cause it writes."""
+    contextvars.Context().run(write, *args)
 
 
 class RedisBuckets:
     """Shared by every process that names the same Redis; the clock is Redis's own, so hosts agree.
 
-    Redis unreachable: this process falls back on buckets of its own (the same rates), so it alone stays
-    under the quota and requests keep being served; the processes together may then exceed it."""
+    Redis unreachable (or slower than REDIS_TIMEOUT_SECONDS): this process falls back on buckets of its own
+    for BREAKER_SECONDS, then tries Redis again. The fallback's rate is each quota divided by `workers`, the
+    worker processes of this host, so the host's processes together stay under it; several hosts on their
+    fallbacks at once may still exceed it together."""
 
-    def __init__(self, url: str, *, prefix: str = "regapi:quota:", clock: Callable[[], float] | None = None) -> None:
-        import redis.asyncio  # noqa: PLC0415 - only when Redis is configured
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefix: str = "regapi:quota:",
+        clock: Callable[[], float] | None = None,
+        workers: int = 1,
+        timeout: float = REDIS_TIMEOUT_SECONDS,
+        breaker: float = BREAKER_SECONDS,
+    ) -> None:
+        import redis  # noqa: PLC0415 - only when Redis is configured
+        import redis.asyncio  # noqa: PLC0415
+        from redis.asyncio.retry import Retry as AsyncRetry  # noqa: PLC0415
+        from redis.backoff import NoBackoff  # noqa: PLC0415
+        from redis.retry import Retry  # noqa: PLC0415
 
-        client = redis.asyncio.Redis.from_url(url)
+        # No retries: a failed take falls back at once (redis-py retries timeouts three times by default).
+        options: dict[str, Any] = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+        client = redis.asyncio.Redis.from_url(url, retry=AsyncRetry(NoBackoff(), 0), **options)
         self._take = cast(_Script, client.register_script(_TAKE))
+        # For the takes made outside the event loop (the start-up check of each pool): a client of their own.
+        blocking = redis.Redis.from_url(url, retry=Retry(NoBackoff(), 0), **options)
+        self._take_blocking = cast(_SyncScript, blocking.register_script(_TAKE))
         self._prefix = prefix
         self._clock = clock  # tests only: Redis's TIME otherwise
         self._errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
-        self._fallback = MemoryBuckets()
-        self._warned = -math.inf
+        self._fallback = MemoryBuckets(share=workers)
+        self._workers = workers
+        self._breaker = breaker
+        self._lock = threading.Lock()
+        self._open_until = -math.inf  # Redis is not tried before this (time.monotonic)
+        self._down = False  # since the last failure, no take has reached Redis
 
     async def take(self, category: str, tenant: str, rate: float, capacity: float) -> float:
-        now = "" if self._clock is None else repr(self._clock())
-        args = [repr(rate), repr(capacity), repr(ACTIVE_SECONDS), tenant, now]
-        try:
-            granted, wait_ms = cast(list[int], await self._take(keys=[self._prefix + category], args=args))
-        except self._errors as exc:
-            if time.monotonic() - self._warned >= _REDIS_WARNING_SECONDS:
-                self._warned = time.monotonic()
-                log.warning(
-                    "cognito quota buckets: Redis unreachable (%s), this process counts alone", type(exc).__name__
-                )
+        if not self._try_redis():
             return self._fallback.take_now(category, tenant, rate, capacity)
+        try:
+            answer = await self._take(keys=[self._prefix + category], args=self._args(tenant, rate, capacity))
+        except self._errors as exc:
+            self._failed(exc)
+            return self._fallback.take_now(category, tenant, rate, capacity)
+        return self._answered(answer)
+
+    def take_now(self, category: str, tenant: str, rate: float, capacity: float) -> float:
+        """`take` for a caller outside the event loop (it blocks for Redis's answer)."""
+        if not self._try_redis():
+            return self._fallback.take_now(category, tenant, rate, capacity)
+        try:
+            answer = self._take_blocking(keys=[self._prefix + category], args=self._args(tenant, rate, capacity))
+        except self._errors as exc:
+            self._failed(exc)
+            return self._fallback.take_now(category, tenant, rate, capacity)
+        return self._answered(answer)
+
+    def _args(self, tenant: str, rate: float, capacity: float) -> list[str]:
+        now = "" if self._clock is None else repr(self._clock())
+        return [repr(rate), repr(capacity), repr(ACTIVE_SECONDS), tenant, now]
+
+    def _try_redis(self) -> bool:
+        """Whether this take asks Redis: not while the breaker is open; once it is due again, one take at a
+        time, the others staying on the fallback until that one has its answer."""
+        with self._lock:
+            now = time.monotonic()
+            if now < self._open_until:
+                return False
+            if self._down:
+                self._open_until = now + self._breaker
+            return True
+
+    def _failed(self, exc: BaseException) -> None:
+        with self._lock:
+            self._open_until = time.monotonic() + self._breaker
+            warn, self._down = not self._down, True
+        if warn:  # once when the breaker opens, not again while Redis stays out of reach
+            part = f"1/{self._workers} of each quota" if self._workers > 1 else "each quota"
+            aside(
+                log.warning,
+                "cognito quota buckets: Redis unreachable (%s), this process counts alone (%s) and tries Redis "
+                "again every %g s",
+                type(exc).__name__,
+                part,
+                self._breaker,
+            )
+
+    def _answered(self, answer: object) -> float:
+        with self._lock:
+            back, self._down, self._open_until = self._down, False, -math.inf
+        if back:
+            aside(log.info, "cognito quota buckets: Redis reachable again, the processes share the buckets again")
+        granted, wait_ms = cast(list[int], answer)
         return 0.0 if int(granted) else max(int(wait_ms), 1) / 1000

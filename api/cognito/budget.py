@@ -7,7 +7,11 @@ queueing behind them. A call whose deadline passes is abandoned; its thread ends
 client's connect or read timeout fires, and keeps its slot until then, so there are never more threads
 calling Cognito than slots, nor more connections than the client pools.
 
-No boto3 here: whether a failure may be retried is for the caller to say (`retryable`).
+No boto3 here: whether a failure may be retried is for the caller to say (`retryable`), and whether an
+attempt may be sent at all (`gate`: api.cognito.calls asks Cognito's quota buckets there). The gate is
+asked at the start of every attempt, once its slot is held: each attempt sent is one request to Cognito
+and takes its own token, and a call that waited for a slot while Cognito was slow takes its token when it
+goes out, so calls queued behind a slow Cognito cannot leave together later above the rate.
 """
 
 from __future__ import annotations
@@ -17,13 +21,14 @@ import contextlib
 import math
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import anyio
 import anyio.to_thread
 
 T = TypeVar("T")
+Gate = Callable[[], Awaitable[None]]
 
 # The deadline when none is configured (the server's is REGAPI_COGNITO_TIMEOUT).
 DEFAULT_SECONDS = 10.0
@@ -34,6 +39,14 @@ MAX_ATTEMPTS = 3
 # [0, min(cap, base * 2^n)]. Short, as the whole budget is a few seconds.
 BACKOFF_BASE_SECONDS = 0.05
 BACKOFF_CAP_SECONDS = 1.0
+
+
+class _RefusedError(Exception):
+    """The gate refused an attempt: its own error leaves `run` as it is, never tried again."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__()
+        self.error = error
 
 
 class CallBudget:
@@ -60,16 +73,20 @@ class CallBudget:
         """Each attempt's longest wait for an answer: the whole budget (the deadline may cut it shorter)."""
         return self.seconds
 
-    async def run(self, call: Callable[[], T], retryable: Callable[[Exception], bool]) -> T:
-        """`call` in a worker thread, tried again while `retryable` says so and time remains.
+    async def run(self, call: Callable[[], T], retryable: Callable[[Exception], bool], gate: Gate | None = None) -> T:
+        """`call` in a worker thread, tried again while `retryable` says so and time remains; with `gate`,
+        each attempt first awaits it (holding its slot, within the deadline), and what it raises ends the
+        call at once: that attempt is not sent.
 
-        Raises TimeoutError when the deadline passes first, else what the last attempt raised."""
+        Raises TimeoutError when the deadline passes first, else what the gate or the last attempt raised."""
         deadline = anyio.current_time() + self.seconds
         with anyio.fail_after(self.seconds):
             attempt = 1
             while True:
                 try:
-                    return await self._attempt(call)
+                    return await self._attempt(call, gate)
+                except _RefusedError as refused:
+                    raise refused.error from None
                 except Exception as exc:
                     pause = random.uniform(0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt))  # noqa: S311
                     # Another attempt only while there is time left for it to be answered.
@@ -79,9 +96,17 @@ class CallBudget:
                 await anyio.sleep(pause)
                 attempt += 1
 
-    async def _attempt(self, call: Callable[[], T]) -> T:
+    async def _attempt(self, call: Callable[[], T], gate: Gate | None) -> T:
         token = object()
         await self._slots.acquire_on_behalf_of(token)
+        if gate is not None:
+            try:
+                await gate()
+            except BaseException as exc:  # refused (or cancelled): nothing was sent, the slot is free again
+                self._slots.release_on_behalf_of(token)
+                if isinstance(exc, Exception):
+                    raise _RefusedError(exc) from None
+                raise
         loop = asyncio.get_running_loop()
         lock = threading.Lock()
         state = "waiting"  # -> "running": the thread releases the slot | "dropped": this task did

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -23,7 +24,7 @@ from botocore.exceptions import (
     ParamValidationError,
 )
 
-from api.cognito.budget import DEFAULT_SECONDS, CallBudget
+from api.cognito.budget import DEFAULT_SECONDS, CallBudget, Gate
 from api.cognito.errors import THROTTLED, error_name, http_status, translate
 from api.cognito.port import (
     PoolBinding,
@@ -44,6 +45,9 @@ DEFAULT_TIMEOUT = DEFAULT_SECONDS
 # twice, AdminCreateUser or SignUp would answer "exists" for the user the first attempt created, and
 # ConfirmSignUp "already confirmed" for the confirmation it made.
 READS = frozenset({"admin_get_user", "list_users", "describe_user_pool", "describe_user_pool_client"})
+# A throttled describe call is sent again within this long, after pauses doubling from the first.
+DESCRIBE_SECONDS = 5.0
+DESCRIBE_PAUSE_SECONDS = 0.25
 
 
 def create_client(region: str, endpoint_url: str | None = None, budget: CallBudget | None = None) -> Any:
@@ -66,16 +70,36 @@ def create_client(region: str, endpoint_url: str | None = None, budget: CallBudg
     return boto3.client("cognito-idp", region_name=region, endpoint_url=endpoint_url, config=config)
 
 
-def describe_pool(client: Any, pool_id: str, client_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """DescribeUserPool and DescribeUserPoolClient, for tools that compare a pool with a policy."""
-    try:
-        pool = client.describe_user_pool(UserPoolId=pool_id)["UserPool"]
-        app = client.describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id)["UserPoolClient"]
-    except ClientError as exc:
-        raise translate(exc) from None
-    except BotoCoreError:
-        raise ProviderError(ProviderErrorCode.UNAVAILABLE) from None
-    return pool, app
+def describe_pool(
+    client: Any, pool_id: str, client_id: str, *, pace: Callable[[str], None] | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """DescribeUserPool and DescribeUserPoolClient: the start-up check of each pool, and tools that compare
+    a pool with a policy. With `pace` (Quotas.pace) each call first waits for a token of its quota, so all
+    the processes checking pools at once stay under it together."""
+    pool = _described(client, "describe_user_pool", pace, UserPoolId=pool_id)["UserPool"]
+    app = _described(client, "describe_user_pool_client", pace, UserPoolId=pool_id, ClientId=client_id)
+    return pool, app["UserPoolClient"]
+
+
+def _described(client: Any, operation: str, pace: Callable[[str], None] | None, **params: Any) -> dict[str, Any]:
+    """One describe call; a throttled one (something else in the account uses the quota too) is sent again
+    after a pause and the bucket's own wait, for DESCRIBE_SECONDS at most: given up, a check is skipped,
+    and in production that would let a client without a secret through unrefused."""
+    deadline, pause = time.monotonic() + DESCRIBE_SECONDS, DESCRIBE_PAUSE_SECONDS
+    while True:
+        if pace is not None:
+            pace(operation)
+        try:
+            result: dict[str, Any] = getattr(client, operation)(**params)
+        except ClientError as exc:
+            if error_name(exc) not in THROTTLED or time.monotonic() + pause > deadline:
+                raise translate(exc) from None
+        except BotoCoreError:
+            raise ProviderError(ProviderErrorCode.UNAVAILABLE) from None
+        else:
+            return result
+        time.sleep(pause)
+        pause *= 2
 
 
 def _retryable(exc: Exception, *, reads: bool) -> bool:
@@ -88,6 +112,14 @@ def _retryable(exc: Exception, *, reads: bool) -> bool:
     return reads and isinstance(exc, HTTPClientError)  # a read timed out or the connection dropped
 
 
+def _outcome(exc: Exception) -> str:
+    """The metric's outcome of a call whose last attempt Cognito answered (or never got) with `exc`."""
+    if isinstance(exc, ClientError):
+        # Throttled apart from the other UNAVAILABLEs: it is the account's quota, shared by every tenant.
+        return "throttled" if error_name(exc) in THROTTLED else translate(exc).code.value
+    return "unreachable"
+
+
 class Calls:
     """One Cognito request at a time within the budget; the adapter's calls build on it."""
 
@@ -98,22 +130,38 @@ class Calls:
 
     async def _call(self, pool: PoolBinding, operation: str, **params: Any) -> dict[str, Any]:
         """One Cognito request within the budget; every way it can fail leaves as a ProviderError."""
-        if self._quotas is not None:
-            # Before the budget: a call refused for the quota is never sent, nor tried again.
-            await self._quotas.take(operation)
         call = functools.partial(getattr(self._client, operation), **params)
         reads = operation in READS
-        # The call's metric: "error" stays only if it ended some other way (cancelled, a bug).
-        started, outcome = time.perf_counter(), "error"
+        retried: list[Exception] = []  # the attempts that failed and were tried again
+
+        def retryable(exc: Exception) -> bool:
+            again = _retryable(exc, reads=reads)
+            if again:
+                retried.append(exc)
+            return again
+
+        gate: Gate | None = None
+        if self._quotas is not None:
+            # Each attempt takes a token once it holds its slot (api.cognito.budget): a refused attempt is
+            # never sent, nor tried again.
+            gate = functools.partial(self._quotas.take, operation)
+        # The call's metric: "error" stays only if it ended some other way (cancelled, a bug); None when it
+        # never reached Cognito.
+        started = time.perf_counter()
+        outcome: str | None = "error"
         try:
             # boto3 blocks; off the event loop, unrelated requests keep flowing while Cognito answers.
-            result: dict[str, Any] = await self._budget.run(call, lambda exc: _retryable(exc, reads=reads))
+            result: dict[str, Any] = await self._budget.run(call, retryable, gate)
             outcome = "ok"
+        except ProviderError:
+            # The quota refused an attempt. Refused before the first, no Cognito call happened; refused a
+            # retry, the call ended with the failure of the attempt Cognito last answered.
+            outcome = _outcome(retried[-1]) if retried else None
+            raise
         except ClientError as exc:
             error = translate(exc)
             name = error_name(exc)
-            # Throttled apart from the other UNAVAILABLEs: it is the account's quota, shared by every tenant.
-            outcome = "throttled" if name in THROTTLED else error.code.value
+            outcome = _outcome(exc)
             if name == "ResourceNotFoundException":
                 # The policy names a pool or app client that is not there: the operator's to fix.
                 log.error(
@@ -143,7 +191,8 @@ class Calls:
             log.warning("cognito %s unreachable: %s", operation, type(exc).__name__)
             raise ProviderError(ProviderErrorCode.UNAVAILABLE) from None
         finally:
-            metrics.cognito_call(operation, outcome, time.perf_counter() - started)
+            if outcome is not None:
+                metrics.cognito_call(operation, outcome, time.perf_counter() - started)
         return result
 
     @staticmethod

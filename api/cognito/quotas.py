@@ -1,5 +1,7 @@
 """Cognito's request-rate quotas: the categories, AWS's default rates, the operations regapi calls in each, and
-the gate that takes a token of the call's category for the request's tenant before every Cognito call.
+the gate that takes a token of the call's category for the request's tenant before every attempt of a
+Cognito call (api.cognito.budget asks it once the attempt holds its slot), and `pace`, which waits for one
+for the calls made at start-up.
 
 Cognito limits request rates per AWS account and region by category, for all its pools together
 (https://docs.aws.amazon.com/cognito/latest/developerguide/quotas.html), so every tenant of regapi
@@ -22,7 +24,7 @@ import math
 import time
 from collections.abc import Callable, Iterable, Mapping
 
-from api.cognito.buckets import Buckets, MemoryBuckets, RedisBuckets
+from api.cognito.buckets import Buckets, MemoryBuckets, RedisBuckets, aside
 from api.cognito.port import ProviderError, ProviderErrorCode
 from api.observability import metrics, scope
 
@@ -80,7 +82,7 @@ OPERATIONS: Mapping[str, frozenset[str]] = {
     ),
     "UserResourceRead": frozenset({"resend_confirmation_code", "get_user_attribute_verification_code"}),
     "UserList": frozenset({"list_users"}),
-    # The start-up check of each pool (api.pools, paced on its own under these quotas).
+    # The start-up check of each pool (api.pools): Quotas.pace waits for their tokens.
     "UserPoolRead": frozenset({"describe_user_pool"}),
     "UserPoolClientRead": frozenset({"describe_user_pool_client"}),
 }
@@ -96,6 +98,8 @@ CAPACITY_SECONDS = 1.0
 REPORT_SECONDS = 10.0
 # What a refused caller is told to wait at least, in whole seconds (retryAfterSeconds).
 MIN_RETRY_AFTER = 1
+# The longest `pace` waits for one token before giving up.
+PACE_SECONDS = 10.0
 
 
 class UnknownCategoryError(ValueError):
@@ -138,17 +142,41 @@ class Quotas:
     async def take(self, operation: str) -> None:
         """A token of the operation's category for the request's tenant, or ProviderError(UNAVAILABLE) with
         the whole seconds until one is due. Operations of a category without a quota here pass freely."""
-        category = CATEGORY_OF.get(operation)
-        rate = self.rates.get(category) if category is not None else None
-        if category is None or rate is None:
+        quota = self._quota(operation)
+        if quota is None:
             return
+        category, rate = quota
         tenant = scope.tenant() or UNSCOPED
         wait = await self._buckets.take(category, tenant, rate, capacity(rate))
-        if wait <= 0:
+        if wait > 0:
+            raise self._refusal(tenant, category, rate, wait)
+
+    def pace(self, operation: str) -> None:
+        """For a call made outside the event loop with nobody to answer "later" (the start-up check of each
+        pool): blocks until the operation's category has a token for it, as long as the bucket says (shared
+        through Redis: so do the other processes' checks), and raises take's ProviderError only when none
+        is due within PACE_SECONDS."""
+        quota = self._quota(operation)
+        if quota is None:
             return
+        category, rate = quota
+        tenant = scope.tenant() or UNSCOPED
+        deadline = time.monotonic() + PACE_SECONDS
+        while (wait := self._buckets.take_now(category, tenant, rate, capacity(rate))) > 0:
+            if time.monotonic() + wait > deadline:
+                raise self._refusal(tenant, category, rate, wait)
+            time.sleep(wait)
+
+    def _quota(self, operation: str) -> tuple[str, float] | None:
+        """The operation's category and its rate; None when it has no quota here."""
+        category = CATEGORY_OF.get(operation)
+        rate = self.rates.get(category) if category is not None else None
+        return (category, rate) if category is not None and rate is not None else None
+
+    def _refusal(self, tenant: str, category: str, rate: float, wait: float) -> ProviderError:
         metrics.quota_refused(tenant, category)
         self._report(tenant, category, rate)
-        raise ProviderError(ProviderErrorCode.UNAVAILABLE, retry_after=max(MIN_RETRY_AFTER, math.ceil(wait)))
+        return ProviderError(ProviderErrorCode.UNAVAILABLE, retry_after=max(MIN_RETRY_AFTER, math.ceil(wait)))
 
     def _report(self, tenant: str, category: str, rate: float) -> None:
         now = self._clock()
@@ -157,7 +185,9 @@ class Quotas:
         if now - entry[1] < REPORT_SECONDS:
             return
         since = "" if entry[1] == -math.inf else f" in the last {now - entry[1]:.0f} s"
-        log.warning(
+        # A summary of many requests' refusals, not the line of the one refused now.
+        aside(
+            log.warning,
             "cognito quota %s (%g/s for the account, shared by the active tenants): %d calls of tenant %s refused%s",
             category,
             rate,
@@ -169,12 +199,15 @@ class Quotas:
 
 
 def build(
-    overrides: Iterable[tuple[str, float]], *, every_category: bool, redis_url: str | None = None
+    overrides: Iterable[tuple[str, float]], *, every_category: bool, redis_url: str | None = None, workers: int = 1
 ) -> Quotas | None:
-    """The gate for the settings (REGAPI_COGNITO_QUOTAS, REGAPI_REDIS_URL); None when no category is kept.
+    """The gate for the settings (REGAPI_COGNITO_QUOTAS, REGAPI_REDIS_URL, REGAPI_WORKERS); None when no
+    category is kept. A process that counts alone (no Redis, or Redis out of reach) keeps 1/`workers` of
+    each quota, so that this host's workers together stay under it.
 
     Raises UnknownCategoryError for a name Cognito does not have."""
     chosen = rates(overrides, every_category=every_category)
     if not chosen:
         return None
-    return Quotas(chosen, RedisBuckets(redis_url) if redis_url else MemoryBuckets())
+    buckets = RedisBuckets(redis_url, workers=workers) if redis_url else MemoryBuckets(share=workers)
+    return Quotas(chosen, buckets)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import random
@@ -21,7 +22,7 @@ import shutil
 import subprocess
 import sys
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import httpx
@@ -40,7 +41,7 @@ from tests.helpers import ROOT, TEST_POLICIES, TRUSTED
 from tests.helpers.burst import burst_to, result
 from tests.helpers.documents import SIGN_UP
 from tests.helpers.logs import lines_above_info
-from tests.helpers.processes import free_port, wait_until
+from tests.helpers.processes import free_port
 from tests.helpers.server import LiveServer
 
 API = ROOT / "api"
@@ -50,26 +51,6 @@ START = 1000.0  # the manual clock's first reading
 
 
 # ------------------------------------------------------------------ the buckets, on a manual clock
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    """A real redis-server on a loopback port (`make test` installs it where it is missing)."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed (make test installs it)")
-    port = free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_until(lambda: redis.Redis(port=port).ping(), "redis-server")
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 class Clock:
@@ -216,19 +197,23 @@ def test_two_bucket_objects_on_one_redis_share_one_bucket(redis_url: str) -> Non
     assert 0 < client.ttl(f"{prefix}UserList") <= ACTIVE_SECONDS + 3  # forgotten once nobody is active
 
 
-def test_without_redis_a_process_counts_alone(caplog: pytest.LogCaptureFixture) -> None:
-    """Redis unreachable: the calls go on under this process's own buckets (one warning), not all refused."""
+def test_without_redis_a_process_counts_alone_on_its_part_of_the_host(caplog: pytest.LogCaptureFixture) -> None:
+    """Redis unreachable: the calls go on under this process's own buckets (one warning), not all refused.
+    One of two workers of the host keeps half of each quota, so that the two together stay under it."""
 
-    async def main() -> list[float]:
-        gone = RedisBuckets(f"redis://127.0.0.1:{free_port()}/0")
-        return [await gone.take(CATEGORY, "a", 2, capacity(2)) for _ in range(4)]
+    async def main(workers: int) -> list[bool]:
+        gone = RedisBuckets(f"redis://127.0.0.1:{free_port()}/0", workers=workers)
+        return [await gone.take(CATEGORY, "a", 4, capacity(4)) == 0 for _ in range(6)]
 
     with caplog.at_level(logging.WARNING, "regapi.cognito"):
-        waits = asyncio.run(main())
-    assert [wait == 0 for wait in waits] == [True, True, False, False]
-    assert [r.getMessage() for r in caplog.records].count(
-        "cognito quota buckets: Redis unreachable (ConnectionError), this process counts alone"
-    ) == 1
+        alone, halved = asyncio.run(main(1)), asyncio.run(main(2))
+    assert alone == [True] * 4 + [False] * 2
+    assert halved == [True] * 2 + [False] * 4
+    unreachable = "cognito quota buckets: Redis unreachable (ConnectionError), this process counts alone"
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{unreachable} (each quota) and tries Redis again every 5 s",
+        f"{unreachable} (1/2 of each quota) and tries Redis again every 5 s",
+    ]
 
 
 def test_the_gate_refuses_with_whole_seconds_and_lets_other_categories_pass() -> None:
@@ -310,10 +295,13 @@ def refusals_counted(url: str) -> float:
     return float(found.group(1)) if found else 0.0
 
 
-def test_a_burst_beyond_the_quota_is_refused_before_cognito(tmp_path: Path, log_capture: list[str]) -> None:
+def test_a_burst_beyond_the_quota_is_refused_before_cognito(
+    tmp_path: Path, log_capture: list[str], json_log_capture: list[str]
+) -> None:
     """UserCreation=3 on the embedded Cognito: of 12 sign-ups released together, the bucket's 3 (and what
     refills meanwhile) reach Cognito; the others answer SERVICE_UNAVAILABLE with retryAfterSeconds, and
-    Cognito saw no call for them: no user, no code sent. The refusals write one line, not one each."""
+    Cognito saw no call for them: no user, no code sent. The refusals write one line, not one each, and
+    not as any request's line: a summary of many requests, it carries no request id."""
     shutil.copy(TEST_POLICIES / "quick.yaml", tmp_path / "quick.yaml")
     settings = Settings(policy_dir=tmp_path, trusted_proxies=TRUSTED, cognito_quotas=(("UserCreation", 3),))
     password = f"quota pass {uuid.uuid4().hex[:8]}"
@@ -324,6 +312,7 @@ def test_a_burst_beyond_the_quota_is_refused_before_cognito(tmp_path: Path, log_
         )
         for n in range(12)
     ]
+    first_json = len(json_log_capture)
     with LiveServer(create_app(settings)) as server, lines_above_info() as lines:
         counted = refusals_counted(server.url)
         targets = [(server.url, {"X-Forwarded-For": f"10.77.{n}.1"}) for n in range(12)]
@@ -341,4 +330,6 @@ def test_a_burst_beyond_the_quota_is_refused_before_cognito(tmp_path: Path, log_
     assert len(quota_lines) == 1, quota_lines
     assert "UserCreation" in quota_lines[0]
     assert "tenant quick" in quota_lines[0]
+    as_json = [json.loads(line.partition(" ")[2]) for line in json_log_capture[first_json:] if "cognito quota" in line]
+    assert [line.get("request_id") for line in as_json] == [None], as_json
     assert not [line for line in log_capture if password in line]
