@@ -12,8 +12,9 @@ fair share of 10 a second each while both are active), and measures over HTTP:
 
 For each round: B's successes and success rate, A's successes and refusals (SERVICE_UNAVAILABLE with
 retryAfterSeconds, no Cognito call), and the sign-ups Cognito made per second, from the embedded outbox's
-timestamps (one code a sign-up): in the first second, in the busiest later one, and the mean (at most 20,
-and the full bucket's 20 once). Judge the success rates, not the latencies: on 2 cores the flood slows every answer.
+timestamps (one code a sign-up): in the first second, in the busiest later one, and the mean (at most 20 a
+second, plus the full bucket's 20 once over the round). Judge the success rates, not the latencies: on 2
+cores the flood slows every answer.
 """
 
 from __future__ import annotations
@@ -208,7 +209,8 @@ def main() -> None:
         print(
             f"1st s, max/s: sign-ups Cognito made in the first second and in the busiest later one: at most {QUOTA}, "
             f"and a full bucket adds up to {QUOTA} once\n(the code's timestamp, not the token's, moves a few "
-            f"between seconds); mean/s: over the round, at most {QUOTA}"
+            f"between seconds); mean/s: over the round, at most {QUOTA} + {QUOTA}/{seconds:g} s (the rate, and the "
+            f"full bucket once) = {QUOTA + QUOTA / seconds:g}"
         )
 
 
