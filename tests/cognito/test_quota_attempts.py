@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,9 +27,7 @@ from api.cognito.quotas import Quotas, capacity
 from tests.helpers.burst import result
 from tests.helpers.client import Api
 from tests.helpers.documents import SIGN_UP, attrs
-from tests.helpers.leaks import LogScan
-from tests.helpers.proxy import Fault, FaultProxy, api_behind
-from tests.helpers.server import provision_remote
+from tests.helpers.proxy import Fault, FaultProxy, proxied_api
 
 # UserCreation at one token every two seconds: a bucket of one token, and a refusal's wait of 1 or 2 s
 # (Cognito's own SERVICE_UNAVAILABLE says 5).
@@ -46,11 +43,8 @@ def quota_api(
     log_capture: list[str],
 ) -> Iterator[Api]:
     target = tmp_path_factory.mktemp("quota-policies")
-    client_secrets = provision_remote(standalone_cognito, policy_dir, target)
-    with api_behind(proxy, standalone_cognito, target, client_secrets, REGAPI_COGNITO_QUOTAS=QUOTAS) as api:
+    with proxied_api(proxy, standalone_cognito, policy_dir, target, log_capture, REGAPI_COGNITO_QUOTAS=QUOTAS) as api:
         yield api
-        assert not LogScan().leaked(log_capture, api.secrets), "a secret reached the logs"
-    shutil.rmtree(target)
 
 
 def metric(served: Api, name: str, **labels: str) -> float:

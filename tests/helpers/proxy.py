@@ -24,11 +24,12 @@ import contextlib
 import http.client
 import json
 import select
+import shutil
 import socket
 import struct
 import threading
 from collections import Counter
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -42,7 +43,8 @@ from api.policy import load_directory
 from api.settings import Settings
 from tests.helpers import TRUSTED
 from tests.helpers.client import Api, StandaloneCognito
-from tests.helpers.server import LiveServer, variables_set
+from tests.helpers.leaks import LogScan
+from tests.helpers.server import LiveServer, provision_remote, variables_set
 
 # How long a test client waits for the API: far beyond the API's Cognito budget in these tests, far below
 # the four minutes botocore's defaults took.
@@ -283,3 +285,25 @@ def api_behind(
         app = create_app(Settings.from_env(variables))  # binds the pools: the secrets are read now
     with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=CLIENT_TIMEOUT) as http:
         yield Api(http=http, cognito=StandaloneCognito(endpoint, load_directory(policies)))
+
+
+@contextlib.contextmanager
+def proxied_api(
+    proxy: FaultProxy,
+    endpoint: str,
+    source: Path,
+    target: Path,
+    log: list[str],
+    *,
+    adjust: Callable[[Path], None] | None = None,
+    **env: str,
+) -> Iterator[Api]:
+    """`api_behind` on pools provisioned at `endpoint` for the policies of `source`, written to `target`
+    (`adjust` may change them first); afterwards no secret it sent is in `log`, and `target` is removed."""
+    secrets = provision_remote(endpoint, source, target)
+    if adjust is not None:
+        adjust(target)
+    with api_behind(proxy, endpoint, target, secrets, **env) as api:
+        yield api
+        assert not LogScan().leaked(log, api.secrets), "a secret reached the logs"
+    shutil.rmtree(target)
