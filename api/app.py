@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,10 @@ from starlette.routing import Route
 
 from api import backends
 from api.clock import Clock
+from api.events import wiring as events_wiring
+from api.events.admission import WebhookAdmission
+from api.events.publisher import Publisher
+from api.events.wiring import EventsRuntime
 from api.http import AllowedHosts, BrowserOrigins, RequestLimits, own_origin
 from api.observability import metrics
 from api.observability.request_ids import RequestIds
@@ -60,16 +65,23 @@ def _refuse_unsafe(settings: Settings) -> None:
         )
 
 
-def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
+def create_app(settings: Settings, *, clock: Clock | None = None, events: EventsRuntime | None = None) -> Starlette:
+    """`events`: a test's own events runtime (a short retry schedule); by default built from the settings."""
     tenants, broken = load_each(settings.policy_dir)
     if broken and settings.strict_policies:  # CI wants the whole set right, or no server
         raise PolicyLoadError([error for errors in broken.values() for error in errors])
     _refuse_unsafe(settings)
     # A file that does not load, or a pool shared undeclared, refuses its own tenants, not the server.
     store = PolicyStore.admitting(tenants, broken)
+    # So does a webhook whose secret is missing, or (in production) whose URL is not https or is internal.
+    admission = WebhookAdmission(os.environ, production=settings.production)
+    admission.admit(store, strict=settings.strict_policies)
     for error in (e for errors in store.errors.values() for e in errors):
         log.error("policy refused at start-up, tenant %r is not served: %s", error.file.stem, error)
     backend = backends.build(settings, clock=clock)
+    # The delivery schedule keeps real time, not a test's clock: receivers, their timeouts and the
+    # webhook-timestamp they check live in it (a test moves its clock for Cognito's expiries).
+    events = events or events_wiring.build(settings)
     routes = []
     if backend.embedded is not None:
         routes.append(Route("/dev/outbox", _outbox_endpoint(backend.embedded, store)))
@@ -88,6 +100,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         used_sessions=RedisSingleUse(settings.redis_url) if settings.redis_url else MemorySingleUse(),
         clock=clock,
         origins=origins,
+        publisher=Publisher(events.queue),  # what the use cases emit, after Cognito acted
+        deliveries=events.queue,  # what the admin API lists and replays
     )
     graphql = GraphQLView(
         build_schema(production=settings.production, observe=metrics.request),
@@ -96,7 +110,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         trusted_proxies=settings.trusted_proxies,
         own_origin=own_origin,
     )
-    reloader = PolicyReloader(settings.policy_dir, store, backend.binder, pools)
+    reloader = PolicyReloader(settings.policy_dir, store, backend.binder, pools, admission)
 
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "tenants": len(store)})
@@ -125,9 +139,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         watcher = asyncio.create_task(reloader.watch()) if settings.reload else None
+        await events.start()
         try:
             yield
         finally:
+            await events.stop()
             if watcher is not None:
                 watcher.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

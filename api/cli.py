@@ -16,12 +16,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 
 from api.cognito.pool_config import against_pool
+from api.events.admission import WebhookAdmission
 from api.observability.logging import configure as configure_logging
 from api.policy import PolicyError, PolicyLoadError, TenantPolicy, load_directory, load_policy
 from api.policy.checks import Problem
@@ -110,10 +112,17 @@ def _check(args: argparse.Namespace) -> int:
     if _refuse_unreadable((directory, True)):
         return 2
     try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"regapi: {exc}", file=sys.stderr)
+        return 2
+    try:
         store = PolicyStore.admitting(load_directory(directory))  # the tenants as the server would serve them
+        # Webhook secrets and URLs, with this environment and REGAPI_ENV, as `regapi serve` would check them.
+        WebhookAdmission(os.environ, production=settings.production).admit(store)
         tenants, errors = dict(store), [e for errors in store.errors.values() for e in errors]
         if args.against_pool:
-            errors += _pool_problems(tenants, Settings.from_env())
+            errors += _pool_problems(tenants, settings)
     except PolicyLoadError as exc:
         tenants, errors = {}, exc.errors
     if args.format == "json":

@@ -7,7 +7,7 @@ an invalid file is refused, logged and shown by GET /readyz, and its last good v
 from __future__ import annotations
 
 import logging
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from pathlib import Path
 
 import anyio.to_thread
@@ -26,16 +26,25 @@ log = logging.getLogger("regapi.reload")
 
 # watchfiles waits this long for a burst of writes (an editor's save) to settle before reporting it.
 DEBOUNCE_MS = 100
+# A check a loaded file passes before it serves, with what the file alone cannot tell (the environment,
+# production): its problems, or none (api.events.admission's webhook check).
+Admission = Callable[[TenantPolicy], tuple[PolicyError, ...]]
 
 
 class PolicyReloader:
     def __init__(
-        self, directory: Path, store: PolicyStore, binder: PoolBinder, pools: MutableMapping[str, PoolBinding]
+        self,
+        directory: Path,
+        store: PolicyStore,
+        binder: PoolBinder,
+        pools: MutableMapping[str, PoolBinding],
+        admission: Admission | None = None,
     ) -> None:
         self.directory = Path(directory)
         self._store = store
         self._binder = binder
         self._pools = pools
+        self._admission = admission
         self.stopped: str | None = None  # why watching stopped, for GET /readyz
 
     def apply(self, path: Path) -> None:
@@ -68,7 +77,8 @@ class PolicyReloader:
             self._check_conflicts(policy)
             pool = policy.policy.cognito.user_pool
             members = [self._store[t] for t in sorted(self._store.pool_tenants(pool)) if t != policy.tenant]
-            if problems := joining(policy, members):
+            admitted = self._admission(policy) if self._admission is not None else ()
+            if problems := admitted or joining(policy, members):
                 self._refuse(path, problems)
                 return False
             binding = self._binder.bind(pool, [*(m.policy for m in members), policy.policy])

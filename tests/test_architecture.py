@@ -62,6 +62,26 @@ RULES = [
         lambda target: stdlib(target) or within(target, "prometheus_client", "api.observability"),
     ),
     Rule(
+        "api.events imports only the standard library, api.events, api.policy, api.observability, api.settings,"
+        " api.clock, httpx, redis, standardwebhooks (and yaml: the webhook admission locates its errors' lines)",
+        lambda module: within(module, "api.events"),
+        lambda target: (
+            stdlib(target)
+            or within(
+                target,
+                "api.events",
+                "api.policy",
+                "api.observability",
+                "api.settings",
+                "api.clock",
+                "httpx",
+                "redis",
+                "standardwebhooks",
+                "yaml",
+            )
+        ),
+    ),
+    Rule(
         "api.cognito.port imports only the standard library",
         lambda module: module == "api.cognito.port",
         stdlib,
@@ -395,6 +415,9 @@ def test_the_adapter_and_embedded_cognito_really_use_aws_libraries() -> None:
         ),
         ("api.reload", "from api.backends import build\n", ["only api.app and api.cli import api.backends"]),
         ("api.policy.rules", "from api.cognito.pool_config import PASSWORD_FLAGS\n", ["api.policy imports only"]),
+        ("api.events.delivery", "from api.registration import failures\n", ["api.events imports only"]),
+        ("api.events.queue", "import starlette.requests\n", ["api.events imports only"]),
+        ("api.events.transport", "import boto3\n", ["api.events imports only", "only api/cognito/calls.py"]),
     ],
 )
 def test_checker_reports_a_violation(module: str, source: str, rules: list[str]) -> None:
@@ -428,6 +451,11 @@ def test_checker_reports_a_violation(module: str, source: str, rules: list[str])
         ("api.registration.self_service.sign_up", "from api.registration.tenancy import Tenancy\n"),
         ("api.registration.self_service.sign_in", "from api.registration.self_service.sign_up import SignUps\n"),
         ("api.registration", "from api.registration.admin.registrations import AdminRegistrations\n"),
+        (
+            "api.events.transport",
+            "import httpx\nfrom redis.asyncio import Redis\nfrom standardwebhooks import Webhook\n"
+            "from api.settings import Settings\nfrom api.clock import Clock\nfrom api.observability import metrics\n",
+        ),
     ],
 )
 def test_checker_allows_what_the_design_allows(module: str, source: str) -> None:

@@ -143,6 +143,30 @@ def test_an_invalid_file_is_refused_and_the_last_good_version_keeps_serving(serv
     assert eventually(lambda: http.get("/readyz").json()["status"] == "ready")
 
 
+def test_a_webhook_whose_secret_is_unset_is_refused_until_it_is_set(
+    served: tuple[httpx.Client, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    http, directory = served
+    good = form(http, "shop")["data"]["registrationForm"]["policyRevision"]
+    monkeypatch.delenv("SHOP_RELOAD_WEBHOOK_SECRET", raising=False)
+    hook = (
+        "events:\n  webhooks:\n    - url: https://crm.shop.example/events\n"
+        "      secret_env: SHOP_RELOAD_WEBHOOK_SECRET\n      events: [user.signed_up]\n"
+    )
+    path = directory / "shop.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + hook, encoding="utf-8")
+    (error,) = eventually(lambda: http.get("/readyz").json()["refused"])
+    assert (Path(error["file"]).name, error["key"]) == ("shop.yaml", "events.webhooks[0].secret_env")
+    assert error["line"] == len(path.read_text(encoding="utf-8").splitlines()) - 1
+    assert error["message"] == "the variable SHOP_RELOAD_WEBHOOK_SECRET is not set"
+    assert form(http, "shop")["data"]["registrationForm"]["policyRevision"] == good  # the last good version
+    # Set, the next change of the file applies it: the variable is read as the file is checked.
+    monkeypatch.setenv("SHOP_RELOAD_WEBHOOK_SECRET", "whsec_" + "QUJD" * 8)
+    path.write_text(path.read_text(encoding="utf-8") + "# the secret is set now\n", encoding="utf-8")
+    assert eventually(lambda: http.get("/readyz").json()["status"] == "ready")
+    assert form(http, "shop")["data"]["registrationForm"]["policyRevision"] != good
+
+
 def refusals(http: httpx.Client) -> dict[str, str]:
     """The files /readyz lists as refused, by file name, with the key each names."""
     return {Path(r["file"]).name: r["key"] for r in http.get("/readyz").json()["refused"]}

@@ -59,7 +59,7 @@ class CognitoAdapter(AccountCalls):
             UserAttributes=attribute_list(attributes),
             **self._public_secret(pool, username),
         )
-        return SignUpResult(user_confirmed=bool(result.get("UserConfirmed")))
+        return SignUpResult(user_confirmed=bool(result.get("UserConfirmed")), sub=result.get("UserSub"))
 
     async def confirm_sign_up(self, pool: PoolBinding, username: str, code: str) -> None:
         await self._call(

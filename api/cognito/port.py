@@ -76,6 +76,7 @@ class SignUpResult:
     # No delivery details: regapi answers with its own mask of the address the caller sent, so a new and
     # an existing username get the same answer.
     user_confirmed: bool
+    sub: str | None = None  # Cognito's id of the new user (UserSub), for partners' events
 
 
 @dataclass(frozen=True, slots=True)

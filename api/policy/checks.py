@@ -8,6 +8,7 @@ from api.policy.model import (
     CUSTOM_ATTRIBUTE,
     RESERVED_ATTRIBUTES,
     STANDARD_ATTRIBUTES,
+    VERIFICATION_ATTRIBUTES,
     AttributeRule,
     AttributeSpec,
     Operation,
@@ -29,7 +30,7 @@ def contradictions(policy: Policy) -> list[Problem]:
     problems: list[Problem] = []
     for name, rule in policy.attributes.items():
         problems += _attribute(name, rule)
-    return problems + _approval(policy) + _email_domains(policy) + _api_keys(policy)
+    return problems + _approval(policy) + _email_domains(policy) + _api_keys(policy) + _webhooks(policy)
 
 
 def _attribute(name: str, rule: AttributeRule) -> list[Problem]:
@@ -130,3 +131,37 @@ def _api_keys(policy: Policy) -> list[Problem]:
         for index, key in enumerate(keys)
         if any(other.sha256 == key.sha256 or other.name == key.name for other in keys[:index])
     ]
+
+
+def _webhooks(policy: Policy) -> list[Problem]:
+    """What a webhook may read is what the policy names (and whether an address is proven): never regapi's
+    stamps, never an attribute the operator did not think about. One entry per endpoint."""
+    problems: list[Problem] = []
+    readable = set(policy.attributes) | VERIFICATION_ATTRIBUTES
+    webhooks = policy.events.webhooks
+    for index, webhook in enumerate(webhooks):
+        at: Path = ("events", "webhooks", index)
+        if any(other.url == webhook.url for other in webhooks[:index]):
+            problems.append(
+                Problem(
+                    (*at, "url"),
+                    "another webhook has this URL already: each event would be sent to it twice",
+                    "merge the two entries into one, with both lists of events",
+                )
+            )
+        for position, name in enumerate(webhook.attributes):
+            if name in webhook.attributes[:position]:
+                problems.append(Problem((*at, "attributes", position), f"{name} is listed twice", "list it once"))
+            elif name not in readable:
+                problems.append(
+                    Problem(
+                        (*at, "attributes", position),
+                        f"{name} is not an attribute of this policy, so no event can carry it",
+                        f"add {name} under attributes:, or remove it here (readable: the policy's attributes, "
+                        "email_verified and phone_number_verified)",
+                    )
+                )
+        for position, event in enumerate(webhook.events):
+            if event in webhook.events[:position]:
+                problems.append(Problem((*at, "events", position), f"{event.value} is listed twice", "list it once"))
+    return problems

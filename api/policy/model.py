@@ -89,6 +89,9 @@ RESERVED_ATTRIBUTES = frozenset(
         ORIGIN_ATTRIBUTE,
     }
 )
+# Reserved, yet a partner's webhook may ask for them: whether an address is proven (an approved sign-up is
+# CONFIRMED before its owner proves the address).
+VERIFICATION_ATTRIBUTES = frozenset({"email_verified", "phone_number_verified"})
 CUSTOM_ATTRIBUTE = re.compile(r"^custom:[A-Za-z0-9_]{1,20}$")
 # Cognito's limit for a string attribute value.
 MAX_ATTRIBUTE_LENGTH = 2048
@@ -234,7 +237,7 @@ class Webhook(_Section):
     events: Annotated[list[EventType], Field(min_length=1)]
     """The event types it receives."""
     attributes: list[StrictStr] = Field(default_factory=list)
-    """The user attributes its events carry, among those the policy names; none by default."""
+    """The user attributes its events carry (the policy's, email_verified, phone_number_verified); none by default."""
 
 
 class Events(_Section):

@@ -7,10 +7,15 @@ from dataclasses import dataclass
 
 from api.clock import Clock, SystemClock
 from api.cognito.port import IdentityProvider, PoolBinding, Tokens
+from api.events.model import Delivery as WebhookDelivery
+from api.events.model import DeliveryStatus as WebhookDeliveryStatus
+from api.events.publisher import Publisher
+from api.events.queue import DeliveryQueue
 from api.policy import Decision, Operation, Violation, ViolationCode
 from api.policy.store import PolicyStore
 from api.registration.admin.registrations import AdminRegistrations, explain
 from api.registration.admin.users import UserAdministration
+from api.registration.admin.webhooks import WebhookDeliveries
 from api.registration.credentials import Administrators
 from api.registration.cursors import Cursors
 from api.registration.failures import Refused
@@ -48,6 +53,7 @@ from api.registration.outcomes import (
     UserStatus,
     UserSummary,
 )
+from api.registration.partners import Partners
 from api.registration.requests import (
     AdminUpdateAttributes,
     AdminUser,
@@ -92,6 +98,7 @@ class UseCases:
     account: Account
     admin: AdminRegistrations
     users: UserAdministration
+    webhooks: WebhookDeliveries
 
 
 def build_use_cases(
@@ -105,17 +112,21 @@ def build_use_cases(
     used_sessions: SingleUse,
     clock: Clock | None = None,
     origins: OriginRule | None = None,
+    publisher: Publisher | None = None,
+    deliveries: DeliveryQueue | None = None,
 ) -> UseCases:
     """`origins`: the browser origins that may call each tenant, the same rule the app answers CORS
-    preflights by; without it, only the origins the policies list."""
+    preflights by; without it, only the origins the policies list. `publisher`: the events to partners'
+    webhooks (without one, none are sent), whose queue `deliveries` the admin API lists and replays."""
     clock = clock or SystemClock()
     tenancy = Tenancy(policies, pools, provider, origins)
+    partners = Partners(publisher, provider)
     admins = Administrators(tenancy, provider, tokens)
     proof = AddressProof(
         tenancy, provider, held=HeldTokens(sealer), limiter=limiter, used_sessions=used_sessions, clock=clock
     )
     return UseCases(
-        sign_up=SignUps(tenancy, provider, limiter=limiter, sealer=sealer),
+        sign_up=SignUps(tenancy, provider, limiter=limiter, sealer=sealer, partners=partners),
         sign_in=SignIns(
             tenancy,
             provider,
@@ -124,12 +135,14 @@ def build_use_cases(
             used_sessions=used_sessions,
             clock=clock,
             proof=proof,
+            partners=partners,
         ),
         address_proof=proof,
-        recovery=Recovery(tenancy, provider, limiter=limiter, sealer=sealer),
-        account=Account(tenancy, provider, tokens=tokens, limiter=limiter),
-        admin=AdminRegistrations(tenancy, admins, provider, limiter, clock),
-        users=UserAdministration(admins, provider, Cursors(sealer)),
+        recovery=Recovery(tenancy, provider, limiter=limiter, sealer=sealer, partners=partners),
+        account=Account(tenancy, provider, tokens=tokens, limiter=limiter, partners=partners),
+        admin=AdminRegistrations(tenancy, admins, provider, limiter, clock, partners=partners),
+        users=UserAdministration(admins, provider, Cursors(sealer), partners),
+        webhooks=WebhookDeliveries(admins, deliveries),
     )
 
 
@@ -202,6 +215,9 @@ __all__ = [
     "VerifyAttribute",
     "Violation",
     "ViolationCode",
+    "WebhookDeliveries",
+    "WebhookDelivery",
+    "WebhookDeliveryStatus",
     "build_use_cases",
     "explain",
 ]

@@ -84,6 +84,9 @@ NOT_SIGNED_IN = Failure(ErrorCode.NOT_AUTHORIZED, "A valid access token of a use
 TOKEN_EXPIRED = Failure(ErrorCode.TOKEN_EXPIRED, "The access token has expired; refresh the tokens and try again.")
 WRONG_PASSWORD = Failure(ErrorCode.NOT_AUTHORIZED, "The previous password is not correct.", "previousPassword")
 INVALID_CURSOR = Failure(ErrorCode.INVALID_CURSOR, "The cursor is not one this listing gave out.", "after")
+NO_FAILED_DELIVERY = Failure(
+    ErrorCode.DELIVERY_NOT_FOUND, "No failed webhook delivery of this tenant has this id (see webhookDeliveries).", "id"
+)
 AWAITS_APPROVAL = Failure(
     ErrorCode.POLICY_VIOLATION, "This sign-up awaits approval: approve it with approveSignUp.", "username"
 )

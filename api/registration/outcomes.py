@@ -35,6 +35,8 @@ class ErrorCode(StrEnum):
     TOKEN_EXPIRED = "TOKEN_EXPIRED"
     # A listing's `after` is not a cursor it gave out (or was given for another tenant or filter).
     INVALID_CURSOR = "INVALID_CURSOR"
+    # replayWebhookDelivery: no dead letter (FAILED delivery) of this tenant has this id.
+    DELIVERY_NOT_FOUND = "DELIVERY_NOT_FOUND"
 
 
 class UserStatus(StrEnum):

@@ -44,12 +44,14 @@ from api.registration import (
     UpdateAttributes,
     UserQuery,
     VerifyAttribute,
+    WebhookDeliveryStatus,
 )
 from api.registration.failures import REFUSALS, outcome_of
 from api.schema import inputs as i
 from api.schema import observed
 from api.schema import payloads as p
 from api.schema import types as t
+from api.schema import webhooks as w
 from api.schema.context import Context, Info
 from api.schema.errors import SafeErrors, log_errors
 
@@ -115,6 +117,13 @@ class Query:
     ) -> p.UsersResult:
         query = UserQuery(str(tenant), status, first, after)
         return await p.answer_undenied(info.context.use_cases.users.users(query, info.context.caller), p.user_list)
+
+    @strawberry.field(description="Admin: the tenant's webhook deliveries, newest first (at most 100).")  # type: ignore[untyped-decorator]
+    async def webhook_deliveries(
+        self, info: Info, tenant: strawberry.ID, status: WebhookDeliveryStatus | None = None
+    ) -> list[w.WebhookDeliveryType]:
+        found = await p.value(info.context.use_cases.webhooks.deliveries(str(tenant), status, info.context.caller))
+        return [w.delivery(delivery) for delivery in found]
 
 
 @strawberry.type
@@ -256,6 +265,13 @@ class Mutation:
     async def delete_user(self, info: Info, input: i.AdminUserInput) -> p.AdminUserResult:
         request = AdminUser(str(input.tenant), input.username)
         return await p.answer(info.context.use_cases.users.delete(request, info.context.caller), p.administered)
+
+    @strawberry.mutation(description="Admin: send a FAILED webhook delivery again, under the same webhook-id.")  # type: ignore[untyped-decorator]
+    async def replay_webhook_delivery(
+        self, info: Info, input: w.ReplayWebhookDeliveryInput
+    ) -> w.ReplayWebhookDeliveryResult:
+        replay = info.context.use_cases.webhooks.replay(str(input.tenant), str(input.id), info.context.caller)
+        return await p.answer_undenied(replay, w.replayed)
 
 
 ROOT_FIELDS = observed.attach(Query, Mutation)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from api.clock import Clock
 from api.cognito.port import IdentityProvider, ProviderError, ProviderErrorCode
+from api.events.model import EventType
 from api.policy import Decision, Operation, TenantPolicy, evaluate, normalize_username
 from api.policy.engine import PolicyRequest
 from api.registration import invitations as inv
@@ -32,6 +33,7 @@ from api.registration.outcomes import (
     SignUpDecided,
     UserStatus,
 )
+from api.registration.partners import Partners, event_user, new_user
 from api.registration.tenancy import Tenancy, decide, new_user_attributes
 
 
@@ -58,12 +60,15 @@ class AdminRegistrations:
         provider: IdentityProvider,
         limiter: AttemptLimiter,
         clock: Clock,
+        *,
+        partners: Partners,
     ) -> None:
         self._tenancy = tenancy
         self._admins = admins
         self._provider = provider
         self._limiter = limiter
         self._clock = clock
+        self._partners = partners
 
     async def explain(self, request: rq.Explain, caller: rq.Caller) -> Decision:
         """The decision a request would get, without calling Cognito or writing the audit log."""
@@ -88,6 +93,8 @@ class AdminRegistrations:
                 refuse(USERNAME_TAKEN)
             refuse(translate(error))
         admin_action("user_invited", created.sub)
+        invited = new_user(created.username, created.sub, created.status, attributes)
+        await self._partners.tell(target, EventType.USER_INVITED, invited)
         expires = created.created_at + inv.validity(target.policy)
         return Invited(created.username, UserStatus(created.status), expires)
 
@@ -139,4 +146,8 @@ class AdminRegistrations:
         except ProviderError as error:
             refuse(translate(error))
         admin_action("sign_up_approved" if request.approve else "sign_up_rejected", user)
+        if request.approve:
+            await self._partners.tell(target, EventType.USER_APPROVED, event_user(user, enabled=True))
+        else:
+            await self._partners.tell(target, EventType.USER_REJECTED, user)
         return SignUpDecided(target.username, UserStatus(user.status))

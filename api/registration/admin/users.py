@@ -5,6 +5,7 @@ pool another tenant's user is, to this tenant's administrator, no user at all.""
 from __future__ import annotations
 
 from api.cognito.port import IdentityProvider, ProviderError, ProviderErrorCode, UserRecord
+from api.events.model import EventType
 from api.policy import Operation
 from api.policy.engine import PolicyRequest
 from api.registration import requests as rq
@@ -20,6 +21,7 @@ from api.registration.failures import (
 )
 from api.registration.invitations import pending_sign_up
 from api.registration.outcomes import UserAdministered, UserList, UserStatus, UserSummary
+from api.registration.partners import Partners, event_user
 from api.registration.tenancy import Target, decide
 
 DEFAULT_PAGE, MAX_PAGE = 20, 60  # users per answer; 60 is also ListUsers' largest page
@@ -29,10 +31,13 @@ MAX_CALLS = 3
 
 
 class UserAdministration:
-    def __init__(self, admins: Administrators, provider: IdentityProvider, cursors: Cursors) -> None:
+    def __init__(
+        self, admins: Administrators, provider: IdentityProvider, cursors: Cursors, partners: Partners
+    ) -> None:
         self._admins = admins
         self._provider = provider
         self._cursors = cursors
+        self._partners = partners
 
     async def _owned(
         self, request: rq.AdminUser | rq.AdminUpdateAttributes, caller: rq.Caller
@@ -44,11 +49,12 @@ class UserAdministration:
             refuse(NO_SUCH_USER)
         return target, user
 
-    async def _state(self, target: Target, acted_on: UserRecord, action: str) -> UserAdministered:
+    async def _state(self, target: Target, acted_on: UserRecord, action: str, event: EventType) -> UserAdministered:
         admin_action(action, acted_on)
         user = await self._provider.admin_get_user(target.pool, target.username)
         if user is None:
             refuse(NO_SUCH_USER)
+        await self._partners.tell(target, event, user)
         return UserAdministered(user.username, UserStatus(user.status), user.enabled)
 
     @staticmethod
@@ -96,19 +102,19 @@ class UserAdministration:
             if error.code in {ProviderErrorCode.INVALID_PARAMETER, ProviderErrorCode.NOT_AUTHORIZED}:
                 refuse(USER_NOT_CONFIRMED)  # no verified address to send the code to, or not confirmed yet
             refuse(translate(error))
-        return await self._state(target, user, "password_reset")
+        return await self._state(target, user, "password_reset", EventType.USER_PASSWORD_RESET)
 
     async def disable(self, request: rq.AdminUser, caller: rq.Caller) -> UserAdministered:
         target, user = await self._owned(request, caller)
         await self._provider.disable_user(target.pool, target.username)
-        return await self._state(target, user, "user_disabled")
+        return await self._state(target, user, "user_disabled", EventType.USER_DISABLED)
 
     async def enable(self, request: rq.AdminUser, caller: rq.Caller) -> UserAdministered:
         target, user = await self._owned(request, caller)
         if pending_sign_up(target, user) is not None:
             refuse(AWAITS_APPROVAL)  # enabling would let it in without what approval checks and sets
         await self._provider.enable_user(target.pool, target.username, {})
-        return await self._state(target, user, "user_enabled")
+        return await self._state(target, user, "user_enabled", EventType.USER_ENABLED)
 
     async def delete(self, request: rq.AdminUser, caller: rq.Caller) -> UserAdministered:
         target, user = await self._owned(request, caller)
@@ -118,6 +124,7 @@ class UserAdministration:
             if error.code is not ProviderErrorCode.USER_NOT_FOUND:  # gone already: deleted all the same
                 raise
         admin_action("user_deleted", user)
+        await self._partners.tell(target, EventType.USER_DELETED, event_user(user, enabled=False))
         return UserAdministered(user.username, UserStatus(user.status), enabled=False)
 
     async def update_attributes(self, request: rq.AdminUpdateAttributes, caller: rq.Caller) -> UserSummary:
@@ -137,4 +144,6 @@ class UserAdministration:
         updated = await self._provider.admin_get_user(target.pool, target.username)
         if updated is None:
             refuse(NO_SUCH_USER)
+        changed = sorted(dict(request.attributes))
+        await self._partners.tell(target, EventType.USER_ATTRIBUTES_UPDATED, event_user(updated, changed=changed))
         return self._summary(target, updated)

@@ -10,6 +10,7 @@ shared pool's user comes from the user record. A token of one tenant never opens
 from __future__ import annotations
 
 from api.cognito.port import IdentityProvider, ProviderError, ProviderErrorCode, UserRecord
+from api.events.model import EventType
 from api.observability import scope
 from api.policy import Operation, PasswordOperation
 from api.policy.engine import PolicyRequest
@@ -39,6 +40,7 @@ from api.registration.outcomes import (
     SignedIn,
     UserStatus,
 )
+from api.registration.partners import Partners, event_user
 from api.registration.requests import ANONYMOUS, plausible_code
 from api.registration.tenancy import Target, Tenancy, decide
 from api.registration.tokens import AccessTokens, id_token_claims, looks_like_jwt
@@ -49,12 +51,19 @@ _ALSO_READABLE = frozenset({"email_verified"})
 
 class Account:
     def __init__(
-        self, tenancy: Tenancy, provider: IdentityProvider, *, tokens: AccessTokens, limiter: AttemptLimiter
+        self,
+        tenancy: Tenancy,
+        provider: IdentityProvider,
+        *,
+        tokens: AccessTokens,
+        limiter: AttemptLimiter,
+        partners: Partners,
     ) -> None:
         self._tenancy = tenancy
         self._provider = provider
         self._tokens = tokens
         self._limiter = limiter
+        self._partners = partners
 
     async def _signed_in(self, tenant: str, caller: rq.Caller) -> tuple[Target, str]:
         """The caller's user and access token, once both are proven this tenant's."""
@@ -121,7 +130,10 @@ class Account:
                 refuse(NOT_SIGNED_IN)  # revoked in between
             refuse(translate(error))
         deliveries = tuple(Delivery(DeliveryMedium(d.medium), d.destination) for d in sent)
-        return ProfileUpdated(self._profile(target, await self._record(target)), deliveries)
+        updated = await self._record(target)
+        changed = sorted(dict(request.attributes))
+        await self._partners.tell(target, EventType.USER_ATTRIBUTES_UPDATED, event_user(updated, changed=changed))
+        return ProfileUpdated(self._profile(target, updated), deliveries)
 
     async def verify_attribute(self, request: rq.VerifyAttribute, caller: rq.Caller = ANONYMOUS) -> Done:
         target, token = await self._signed_in(request.tenant, caller)

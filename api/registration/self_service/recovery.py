@@ -12,6 +12,7 @@ budget confirmation codes spend too: one username, one budget for guessing codes
 from __future__ import annotations
 
 from api.cognito.port import IdentityProvider, ProviderError, ProviderErrorCode
+from api.events.model import EventType
 from api.policy import PasswordOperation, is_valid_username
 from api.policy.engine import PolicyRequest
 from api.registration import requests as rq
@@ -36,6 +37,7 @@ from api.registration.outcomes import (
     ResetPasswordStep,
     ResetStarted,
 )
+from api.registration.partners import Partners
 from api.registration.requests import ANONYMOUS
 from api.registration.sessions import SessionSealer
 from api.registration.tenancy import Target, Tenancy, decide
@@ -50,12 +52,19 @@ _NOT_RESETTABLE = {
 
 class Recovery:
     def __init__(
-        self, tenancy: Tenancy, provider: IdentityProvider, *, limiter: AttemptLimiter, sealer: SessionSealer
+        self,
+        tenancy: Tenancy,
+        provider: IdentityProvider,
+        *,
+        limiter: AttemptLimiter,
+        sealer: SessionSealer,
+        partners: Partners,
     ) -> None:
         self._tenancy = tenancy
         self._provider = provider
         self._limiter = limiter
         self._sealer = sealer
+        self._partners = partners
 
     async def forgot_password(self, request: rq.ForgotPassword, caller: rq.Caller = ANONYMOUS) -> ResetStarted:
         target = self._tenancy.target(request.tenant, request.username, caller)
@@ -116,4 +125,6 @@ class Recovery:
                 case ProviderErrorCode.NOT_AUTHORIZED:  # disabled: a wrong code, as for anyone, where hidden
                     refuse(WRONG_CODE if target.hides_existence else RESET_REFUSED)
             refuse(translate(error))
+        # The new password is set (status CONFIRMED); an administrator's reset had its own event, RESET_REQUIRED.
+        await self._partners.tell(target, EventType.USER_PASSWORD_RESET)
         return PasswordReset()

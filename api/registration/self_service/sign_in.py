@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from api.clock import Clock
 from api.cognito.port import IdentityProvider, NewPasswordChallenge, ProviderError, ProviderErrorCode
+from api.events.model import EventType
 from api.policy import Operation, is_valid_username
 from api.policy.engine import PolicyRequest
 from api.policy.model import TENANT_ATTRIBUTE
@@ -34,6 +35,7 @@ from api.registration.outcomes import (
     PasswordChangeRequired,
     SignedIn,
 )
+from api.registration.partners import Partners
 from api.registration.requests import ANONYMOUS
 from api.registration.self_service.address_proof import AddressProof, must_prove_address
 from api.registration.sessions import SealedSession, SessionSealer
@@ -55,8 +57,10 @@ class SignIns:
         used_sessions: SingleUse,
         clock: Clock,
         proof: AddressProof,
+        partners: Partners,
     ) -> None:
         self._proof = proof
+        self._partners = partners
         self._tenancy = tenancy
         self._provider = provider
         self._limiter = limiter
@@ -186,4 +190,5 @@ class SignIns:
             refuse(translate(error))
         if isinstance(result, NewPasswordChallenge):
             raise UnexpectedProviderError("a second NEW_PASSWORD_REQUIRED challenge")
+        await self._partners.tell(target, EventType.USER_FIRST_SIGN_IN_COMPLETED)  # the invitation is taken
         return SignedIn(result)

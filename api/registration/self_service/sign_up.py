@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import time
 
-from api.cognito.port import IdentityProvider, ProviderError, ProviderErrorCode, mask_destination
+from api.cognito.port import IdentityProvider, ProviderError, ProviderErrorCode, SignUpResult, mask_destination
+from api.events.model import EventType
 from api.policy import Operation, is_valid_username
 from api.policy.engine import PolicyRequest
 from api.registration import requests as rq
@@ -36,6 +37,7 @@ from api.registration.outcomes import (
     SignUpStep,
     UserStatus,
 )
+from api.registration.partners import Partners, new_user
 from api.registration.requests import ANONYMOUS
 from api.registration.sessions import SessionSealer
 from api.registration.tenancy import KeyedLocks, Target, Tenancy, decide, new_user_attributes
@@ -43,12 +45,19 @@ from api.registration.tenancy import KeyedLocks, Target, Tenancy, decide, new_us
 
 class SignUps:
     def __init__(
-        self, tenancy: Tenancy, provider: IdentityProvider, *, limiter: AttemptLimiter, sealer: SessionSealer
+        self,
+        tenancy: Tenancy,
+        provider: IdentityProvider,
+        *,
+        limiter: AttemptLimiter,
+        sealer: SessionSealer,
+        partners: Partners,
     ) -> None:
         self._tenancy = tenancy
         self._provider = provider
         self._limiter = limiter
         self._sealer = sealer
+        self._partners = partners
         self._sign_up_timing = SignUpTiming()
         self._replacing = KeyedLocks()
 
@@ -77,40 +86,50 @@ class SignUps:
         except ProviderError as error:
             if error.code is not ProviderErrorCode.USERNAME_EXISTS:
                 refuse(translate(error))
-            if await self._replace_pending(target, request.password, attributes):
+            replaced = await self._replace_pending(target, request.password, attributes)
+            if replaced is not None:  # a new registration of the name, with a sub of its own
+                await self._signed_up(target, replaced, attributes)
                 return SignedUp(SignUpStep.CONFIRM_SIGN_UP, sent_to)
+            # Nothing happened (the name is taken): no event, whatever the caller is told.
             hide_existence(target.hides_existence, error.code)
             await self._sign_up_timing.pad(started)
             return SignedUp(SignUpStep.CONFIRM_SIGN_UP, sent_to)
+        await self._signed_up(target, result, attributes)
+        # The event's queueing counted in: a taken name's answer is padded to this, publishing included.
         self._sign_up_timing.add(time.monotonic() - started)
         if result.user_confirmed:
             return SignedUp(SignUpStep.DONE, None)
         return SignedUp(SignUpStep.CONFIRM_SIGN_UP, sent_to)
 
-    async def _replace_pending(self, target: Target, password: str, attributes: dict[str, str]) -> bool:
+    async def _signed_up(self, target: Target, result: SignUpResult, attributes: dict[str, str]) -> None:
+        status = UserStatus.CONFIRMED if result.user_confirmed else UserStatus.UNCONFIRMED
+        user = new_user(target.username, result.sub, status.value, attributes)
+        await self._partners.tell(target, EventType.USER_SIGNED_UP, user)
+
+    async def _replace_pending(self, target: Target, password: str, attributes: dict[str, str]) -> SignUpResult | None:
         """A sign-up for a name whose registration is still unconfirmed replaces that registration: the
         account goes to whoever proves the mailbox, with the password and attributes of the sign-up they
         confirm, never to whoever registered the name first (account pre-hijacking). The older
         registration and its codes are gone; a fresh code is sent. Whether it was replaced is never told.
         Held under the user's lock, which confirmation takes too, so a confirmation cannot land between
-        the lookup and the deletion (within this process; see the README for several)."""
+        the lookup and the deletion (within this process; see the README for several). Returns the new
+        registration, or None when there was nothing to replace."""
         async with self._replacing.lock(target):
             user = await self._provider.admin_get_user(target.pool, target.username)
             if user is None or not target.owns(user) or not user.enabled:
-                return False
+                return None
             # No per-username budget here: a budget anyone can spend (by resends, or by signing the name
             # up again) would let an attacker switch the replacement off before the owner signs up. The
             # sign-up limits per address and per tenant bound how many codes this sends.
             if UserStatus(user.status) is not UserStatus.UNCONFIRMED:
-                return False
+                return None
             await self._provider.delete_user(target.pool, target.username)
             try:
-                await self._provider.sign_up(target.pool, target.username, password, attributes)
+                return await self._provider.sign_up(target.pool, target.username, password, attributes)
             except ProviderError as error:
                 if error.code is ProviderErrorCode.USERNAME_EXISTS:
-                    return False  # another sign-up took the name in between
+                    return None  # another sign-up took the name in between
                 raise
-            return True
 
     async def _sign_up_for_approval(self, target: Target, password: str, attributes: dict[str, str]) -> SignedUp:
         """No code is sent, and the user cannot sign in, until an administrator approves."""
@@ -120,6 +139,9 @@ class SignUps:
             if error.code is not ProviderErrorCode.USERNAME_EXISTS:
                 refuse(translate(error))
             hide_existence(target.hides_existence, error.code)
+            return SignedUp(SignUpStep.AWAIT_APPROVAL, None)  # the name is taken: nothing happened, no event
+        # Cognito's record (CONFIRMED: the password is set; not enabled until approved) gives the sub.
+        await self._partners.tell(target, EventType.USER_SIGNED_UP)
         return SignedUp(SignUpStep.AWAIT_APPROVAL, None)
 
     async def confirm_sign_up(self, request: rq.ConfirmSignUp, caller: rq.Caller = ANONYMOUS) -> Confirmed:
@@ -143,6 +165,7 @@ class SignUps:
                     hide_existence(target.hides_existence, code)
                     refuse(WRONG_CODE)
             refuse(translate(error))
+        await self._partners.tell(target, EventType.USER_CONFIRMED)
         return Confirmed(UserStatus.CONFIRMED)
 
     async def resend_confirmation_code(
