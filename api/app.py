@@ -82,6 +82,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, events: Events
     # The delivery schedule keeps real time, not a test's clock: receivers, their timeouts and the
     # webhook-timestamp they check live in it (a test moves its clock for Cognito's expiries).
     events = events or events_wiring.build(settings)
+    events.follow(store)  # each attempt goes to the webhook as the tenant's current policy has it
     routes = []
     if backend.embedded is not None:
         routes.append(Route("/dev/outbox", _outbox_endpoint(backend.embedded, store)))

@@ -10,8 +10,6 @@ here an operator learns of the obvious cases at load time. In development loopba
 
 from __future__ import annotations
 
-import base64
-import binascii
 import ipaddress
 import socket
 from collections.abc import Mapping
@@ -19,33 +17,13 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from api.events.ssrf import refusal
+from api.events.signing import SECRET_PREFIX, secret_problem
+from api.events.ssrf import AddressRefusedError, ascii_host, refusal
 from api.policy import PolicyError, PolicyLoadError, TenantPolicy
 from api.policy.checks import Problem
 from api.policy.loader import located
 from api.policy.model import Webhook
 from api.policy.store import PolicyStore
-
-SECRET_PREFIX = "whsec_"
-# The Standard Webhooks specification's bounds for a secret's key, in bytes.
-SECRET_BYTES = (24, 64)
-
-
-def secret_problem(value: str | None) -> str | None:
-    """What is wrong with a variable's value as a Standard Webhooks secret, or None. Never quotes it."""
-    if not value:
-        return "is not set"
-    if not value.startswith(SECRET_PREFIX):
-        return f"does not hold a Standard Webhooks secret (one starts with {SECRET_PREFIX})"
-    encoded = value[len(SECRET_PREFIX) :]
-    try:
-        key = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
-    except (binascii.Error, ValueError):
-        return f"holds a secret that is not base64 after {SECRET_PREFIX}"
-    low, high = SECRET_BYTES
-    if not low <= len(key) <= high:
-        return f"holds a key of {len(key)} bytes; Standard Webhooks keys have {low} to {high}"
-    return None
 
 
 def _literal_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -95,6 +73,10 @@ def problems(policy: TenantPolicy, env: Mapping[str, str], *, production: bool) 
         if (wrong := secret_problem(env.get(webhook.secret_env))) is not None:
             fix = f"set {webhook.secret_env} to the webhook's secret: {SECRET_PREFIX} and 24-64 random bytes in base64"
             found.append(Problem((*at, "secret_env"), f"the variable {webhook.secret_env} {wrong}", fix))
+        try:
+            ascii_host(urlsplit(webhook.url).hostname or "")
+        except AddressRefusedError as wrong_host:
+            found.append(Problem((*at, "url"), f"the URL's host: {wrong_host}", "write the host as DNS knows it"))
         if production:
             found += _url_problems((*at, "url"), webhook)
     return found

@@ -9,7 +9,7 @@ delivery sends the same id, timestamp and body, so a partner can drop duplicates
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -53,4 +53,3 @@ class Delivery:
     last_attempt_at: datetime | None = None
     last_status_code: int | None = None  # the receiver's HTTP status, None when there was no answer
     last_error: str | None = None  # "timeout", "connection refused", "HTTP 500", ...: never the answer's body
-    history: list[str] = field(default_factory=list)  # one short line per attempt

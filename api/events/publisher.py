@@ -6,8 +6,9 @@ each webhook's body carries only the attributes that webhook lists (`events.webh
 regapi's stamps (`custom:tenant_id`, `custom:origin`) and any attribute nobody listed never leave.
 
 Publishing never fails the request that caused the event, and never holds it up for long: the memory
-queue takes the deliveries at once and Redis in one round trip, bounded by `timeout`; a queue that
-refuses or is slow costs one ERROR line and the metric (outcome `unqueued`), and the request goes on.
+queue takes the deliveries at once and Redis in one round trip (a stalled Redis: 0.3 s, then this
+process's memory, api.events.fallback), bounded by `timeout`; a queue that refuses or is slow costs one
+ERROR line and the metric (outcome `unqueued`), and the request goes on.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from api.policy.model import Webhook
 
 log = logging.getLogger("regapi.events")
 
-# Seconds the request may wait for the queue (one Redis round trip, normally a millisecond).
+# Seconds the request may wait for the queue at most: the Redis queue gives up sooner (api.events.fallback)
+# and keeps the deliveries in memory; this bounds any other queue.
 ENQUEUE_TIMEOUT = 1.0
 UNQUEUED = "unqueued"  # the metric's outcome for deliveries that never reached the queue
 
@@ -104,12 +106,13 @@ class Publisher:
         ]
 
     async def publish(self, policy: TenantPolicy, event_type: EventType, user: EventUser) -> None:
-        """Queue the event for every webhook that asked for it; never raises into the use case."""
-        if not wants(policy, event_type):
-            return
+        """Queue the event for every webhook that asked for it (none: nothing is queued; the caller asked
+        `wants` before fetching the user); never raises into the use case."""
         deliveries: list[Delivery] = []
         try:
             deliveries = self.deliveries(policy, event_type, user)
+            if not deliveries:
+                return
             await asyncio.wait_for(self._queue.enqueue(deliveries), self._timeout)
         except Exception as error:  # the user's request succeeded at Cognito: it must still answer so
             reason = "timed out" if isinstance(error, TimeoutError) else type(error).__name__

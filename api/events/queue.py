@@ -25,8 +25,6 @@ KEEP_PER_TENANT = 1000
 # be noticed and replayed.
 DELIVERED_KEPT = timedelta(days=7)
 FAILED_KEPT = timedelta(days=30)
-# One attempt's lines kept in `Delivery.history` (a replay starts a new round of attempts after them).
-HISTORY_KEPT = 30
 
 
 class DeliveryQueue(Protocol):
@@ -71,15 +69,14 @@ class WorkQueue(DeliveryQueue, Protocol):
 
 def copied(delivery: Delivery) -> Delivery:
     """A copy the caller may change: the queue's own record changes only through its methods."""
-    return dataclasses.replace(delivery, history=list(delivery.history))
+    return dataclasses.replace(delivery)
 
 
 def replayed(delivery: Delivery, now: datetime) -> Delivery:
-    """A dead letter given a new round of attempts, due now; its history stays."""
+    """A dead letter given a new round of attempts, due now; its last answer stays until the next one."""
     delivery.status = DeliveryStatus.PENDING
     delivery.attempts = 0
     delivery.next_attempt_at = now
-    delivery.history = [*delivery.history, f"{now.isoformat()} replayed"][-HISTORY_KEPT:]
     return delivery
 
 
@@ -149,6 +146,11 @@ class MemoryQueue:
                 self._due[delivery_id] = self._leases[delivery_id] = now + lease
                 claimed.append(copied(self._records[delivery_id]))
             return claimed
+
+    def holds(self, delivery_id: str) -> bool:
+        """Whether a claim of this queue holds the delivery (its settle is this queue's)."""
+        with self._lock:
+            return delivery_id in self._leases
 
     async def settle(self, delivery: Delivery) -> None:
         with self._lock:

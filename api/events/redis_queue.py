@@ -1,17 +1,20 @@
 """The delivery queue in Redis (REGAPI_REDIS_URL): deliveries survive a restart, and the processes that share
 the Redis share the work without ever sending one delivery from two of them at the same time.
 
-Keys (one hash tag, `{queue}`, so that a cluster keeps them in one slot, as the scripts need):
+Keys (one hash tag, `{queue}`, so that a cluster keeps them in one slot, as the scripts need), under
+`regapi:events:<environment>:` (`production` or `development`: two environments sharing a Redis share no
+deliveries):
 
-- `regapi:events:{queue}:delivery:<id>`: one delivery as JSON (its event, URL, the name of its secret's
-  variable, never the secret; status, attempts, last answer, history). It expires FAILED_KEPT after its
+- `regapi:events:production:{queue}:delivery:<id>`: one delivery as JSON (its event, URL, the name of its
+  secret's variable, never the secret; status, attempts, last answer). It expires FAILED_KEPT after its
   last write while PENDING or FAILED, DELIVERED_KEPT once DELIVERED;
-- `regapi:events:{queue}:due`: a sorted set of the PENDING ids by when they are due (milliseconds since
+- `...{queue}:due`: a sorted set of the PENDING ids by when they are due (milliseconds since
   the epoch). A claim (one Lua script, so atomic across processes) takes the due ones and moves them to
   `now + lease`: a process that dies in the middle of an attempt leaves them due again after the lease.
   An attempt's result is written (another script) only while its claim's score is still there;
-- `regapi:events:{queue}:tenant:<tenant>`: a sorted set of the tenant's ids by when they were enqueued,
-  for the admin's listing; trimmed to the newest KEEP_PER_TENANT (an older pending one still goes out).
+- `...{queue}:tenant:<tenant>`: a sorted set of the tenant's ids by when they were enqueued,
+  for the admin's listing; trimmed to the newest KEEP_PER_TENANT, the settled ones trimmed deleted in the
+  same transaction (an older pending one still goes out).
 """
 
 from __future__ import annotations
@@ -40,13 +43,19 @@ for _, id in ipairs(ids) do redis.call('ZADD', KEYS[1], ARGV[2], id) end
 return ids
 """
 
-# KEYS[1]: the due set, KEYS[2]: the delivery. ARGV: id, the claim's score, the delivery's JSON, its expiry
-# (seconds), when it is due next (ms; '' when settled). 1 when written, 0 when the claim was lost.
+# KEYS[1]: the due set, KEYS[2]: the delivery, KEYS[3]: its tenant's listing. ARGV: id, the claim's score, the
+# delivery's JSON, its expiry (seconds), when it is due next (ms; '' when settled). 1 when written, 0 when
+# the claim was lost. Settled after it left the listing (trimmed while pending): deleted, as nothing lists it.
 _SETTLE = """
 local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if not score or tonumber(score) ~= tonumber(ARGV[2]) then return 0 end
+if ARGV[5] == '' then
+  redis.call('ZREM', KEYS[1], ARGV[1])
+  if not redis.call('ZSCORE', KEYS[3], ARGV[1]) then redis.call('DEL', KEYS[2]) return 1 end
+else
+  redis.call('ZADD', KEYS[1], ARGV[5], ARGV[1])
+end
 redis.call('SET', KEYS[2], ARGV[3], 'EX', tonumber(ARGV[4]))
-if ARGV[5] == '' then redis.call('ZREM', KEYS[1], ARGV[1]) else redis.call('ZADD', KEYS[1], ARGV[5], ARGV[1]) end
 return 1
 """
 
@@ -57,6 +66,18 @@ if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[2], ARGV[2], 'EX', tonumber(ARGV[3]))
 redis.call('ZADD', KEYS[1], ARGV[5], ARGV[4])
 return 1
+"""
+
+# KEYS[1]: a tenant's listing, KEYS[2]: the due set. ARGV: how many to keep, the records' key prefix. The
+# oldest beyond the bound leave the listing; those settled (not in the due set) are deleted with it, since
+# nothing would read them again (a pending one stays until it is delivered, then expires).
+_TRIM = """
+local old = redis.call('ZRANGE', KEYS[1], 0, -(tonumber(ARGV[1]) + 1))
+for _, id in ipairs(old) do
+  if not redis.call('ZSCORE', KEYS[2], id) then redis.call('DEL', ARGV[2] .. id) end
+end
+if #old > 0 then redis.call('ZREMRANGEBYRANK', KEYS[1], 0, #old - 1) end
+return #old
 """
 
 _Script = Callable[..., Awaitable[object]]
@@ -94,7 +115,6 @@ def encoded(delivery: Delivery) -> str:
             "last_attempt_at": _time(delivery.last_attempt_at),
             "last_status_code": delivery.last_status_code,
             "last_error": delivery.last_error,
-            "history": delivery.history,
         },
         ensure_ascii=False,
     )
@@ -115,7 +135,6 @@ def decoded(raw: bytes | str) -> Delivery:
         last_attempt_at=_parsed(document["last_attempt_at"]),
         last_status_code=document["last_status_code"],
         last_error=document["last_error"],
-        history=list(document["history"]),
     )
 
 
@@ -145,6 +164,7 @@ class RedisQueue:
         self._claim = cast(_Script, self._redis.register_script(_CLAIM))
         self._settle = cast(_Script, self._redis.register_script(_SETTLE))
         self._swap = cast(_Script, self._redis.register_script(_SWAP))
+        self._trim = cast(_Script, self._redis.register_script(_TRIM))
         self._leases: dict[str, int] = {}  # this process's claims not settled yet: id -> the claim's score
         self._wake: Callable[[], None] | None = None
 
@@ -173,7 +193,9 @@ class RedisQueue:
                 pipe.zadd(self._due, {record.id: millis(now)})
                 pipe.zadd(self._tenant(record.event.tenant), {record.id: millis(now)})
             for tenant in {d.event.tenant for d in deliveries}:
-                pipe.zremrangebyrank(self._tenant(tenant), 0, -(self._keep + 1))
+                await self._trim(
+                    keys=[self._tenant(tenant), self._due], args=[self._keep, self._record("")], client=pipe
+                )
                 pipe.expire(self._tenant(tenant), int(FAILED_KEPT.total_seconds()))
             await pipe.execute()
         if self._wake is not None:
@@ -241,7 +263,7 @@ class RedisQueue:
         if delivery.status == DeliveryStatus.PENDING and delivery.next_attempt_at is not None:
             due = str(millis(delivery.next_attempt_at))
         await self._settle(
-            keys=[self._due, self._record(delivery.id)],
+            keys=[self._due, self._record(delivery.id), self._tenant(delivery.event.tenant)],
             args=[delivery.id, held, encoded(delivery), _kept(delivery), due],
         )
 

@@ -9,6 +9,7 @@ and a fresh signature over "id.timestamp.body". The secret is read from the envi
 
 from __future__ import annotations
 
+import base64
 import binascii
 import math
 import os
@@ -28,14 +29,37 @@ class SecretError(Exception):
     variable, never its value."""
 
 
+SECRET_PREFIX = "whsec_"
+# The Standard Webhooks specification's bounds for a secret's key, in bytes.
+SECRET_BYTES = (24, 64)
+
+
+def secret_problem(value: str | None) -> str | None:
+    """What is wrong with a variable's value as a Standard Webhooks secret, or None: the one rule, for the
+    policy's admission (load time) and the deliverer (each attempt). Never quotes the value."""
+    if not value:
+        return "is not set"
+    if not value.startswith(SECRET_PREFIX):
+        return f"does not hold a Standard Webhooks secret (one starts with {SECRET_PREFIX})"
+    encoded = value[len(SECRET_PREFIX) :]
+    try:
+        key = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return f"holds a secret that is not base64 after {SECRET_PREFIX}"
+    low, high = SECRET_BYTES
+    if not low <= len(key) <= high:
+        return f"holds a key of {len(key)} bytes; Standard Webhooks keys have {low} to {high}"
+    return None
+
+
 def secret(variable: str, environ: Mapping[str, str] = os.environ) -> Webhook:
     """The signer for the secret in `variable`, read now."""
     value = environ.get(variable, "")
-    if not value:
-        raise SecretError(f"secret variable {variable} is not set")
+    if (problem := secret_problem(value)) is not None:
+        raise SecretError(f"secret variable {variable} {problem}")
     try:
         return Webhook(value)
-    except (binascii.Error, ValueError, EmptyWebhookSecretError):
+    except (binascii.Error, ValueError, EmptyWebhookSecretError):  # the rule above let it by: still never sent
         raise SecretError(f"secret variable {variable} holds no Standard Webhooks secret") from None
 
 

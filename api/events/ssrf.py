@@ -1,11 +1,15 @@
 """Server-side request forgery: where a webhook may send regapi, and the address it connects to.
 
 A policy names a webhook's URL, and a tenant's policy is not the operator's network: in production a URL
-whose host resolves to any loopback, link-local, private, unique-local, shared, unspecified, multicast or
+whose host resolves to any loopback, link-local, site-local, private, unique-local, shared, unspecified, multicast or
 reserved address is refused (IPv4 and IPv6, with the IPv4 address inside an IPv4-mapped, 6to4 or NAT64
 IPv6 one judged too). Every resolved address is checked, not only the first, and the connection goes to a
 checked address (`Target.url` names it; the Host header and TLS's SNI and certificate check keep the name):
 a DNS answer that changes between the check and the connect (rebinding) cannot reach an internal address.
+
+In production a URL that is not https is refused here too, whoever queued it (admission refuses it at load
+time; a delivery queued by a development process sharing the Redis must not go out in clear either). A
+port 0 is refused, and an internationalized host name travels in its IDNA form.
 
 In development nothing is refused (receivers on loopback are how one tries webhooks), but the connection is
 pinned the same way, so that one code path is the one tested. Resolution uses the event loop's getaddrinfo
@@ -51,6 +55,17 @@ async def system_resolve(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
+def ascii_host(host: str) -> str:
+    """The host as DNS, the Host header and TLS's SNI carry it: an internationalized name in its IDNA
+    (punycode) form; AddressRefusedError when it has none."""
+    if host.isascii():
+        return host
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise AddressRefusedError("its host name is not a valid internationalized domain name") from None
+
+
 def _embedded(address: Address) -> list[Address]:
     """The IPv4 addresses an IPv6 address carries to the network behind it, then the address itself (the
     inner one names the kind best: ::ffff:127.0.0.1 is a loopback address)."""
@@ -77,6 +92,7 @@ def refusal(text: str) -> str | None:
             ("unspecified", candidate.is_unspecified),
             ("multicast", candidate.is_multicast),
             ("private", candidate.is_private),
+            ("site-local", isinstance(candidate, ipaddress.IPv6Address) and candidate.is_site_local),  # fec0::/10
             ("reserved", candidate.is_reserved),
             ("not public", not candidate.is_global),  # shared (100.64/10) and what the tables leave out
         ):
@@ -95,13 +111,18 @@ class Guard:
     async def targets(self, url: str) -> list[Target]:
         """The checked addresses to try in order (at most MAX_ADDRESSES), or AddressRefusedError."""
         parts = urlsplit(url)
-        host = parts.hostname
-        if parts.scheme not in DEFAULT_PORTS or not host:
+        if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
             raise AddressRefusedError("not an http(s) URL with a host")
+        if self._refuse and parts.scheme != "https":  # a delivery queued by a development process, say
+            raise AddressRefusedError("production sends over https only")
         try:
-            port = parts.port or DEFAULT_PORTS[parts.scheme]
+            given = parts.port
         except ValueError:
             raise AddressRefusedError("the URL's port is not a number") from None
+        if given == 0:  # no server listens there: never read as "the default"
+            raise AddressRefusedError("the URL's port is 0")
+        port = given or DEFAULT_PORTS[parts.scheme]
+        host = ascii_host(parts.hostname)
         try:
             addresses = [str(ipaddress.ip_address(host))]  # a literal: nothing to resolve
         except ValueError:

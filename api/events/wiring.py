@@ -1,16 +1,20 @@
 """The events runtime of one process, from the settings: the queue (in memory, or in Redis when
-REGAPI_REDIS_URL is set) and the deliverer task the app's lifespan starts and stops."""
+REGAPI_REDIS_URL is set, with the memory queue as its fallback: api.events.fallback) and the deliverer
+task the app's lifespan starts and stops."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from api.clock import Clock
 from api.events.delivery import POLL_SECONDS, Deliverer
+from api.events.fallback import FallbackQueue
 from api.events.queue import MemoryQueue, WorkQueue
 from api.events.schedule import RETRY_SCHEDULE, RetrySchedule
 from api.events.ssrf import Guard, Resolver, system_resolve
 from api.events.transport import Timeouts, Transport
+from api.policy import TenantPolicy
 from api.settings import Settings
 
 
@@ -19,6 +23,11 @@ class EventsRuntime:
     queue: WorkQueue  # the publisher's and the admin API's: a DeliveryQueue
     deliverer: Deliverer
     transport: Transport
+
+    def follow(self, policies: Mapping[str, TenantPolicy]) -> None:
+        """Each attempt goes to its webhook as the tenant's current policy has it (the app's store, which hot
+        reload changes in place): a webhook removed since its deliveries were queued gets no more."""
+        self.deliverer.policies = policies
 
     async def start(self) -> None:
         await self.deliverer.start()
@@ -47,7 +56,11 @@ def build(
     if settings.redis_url:
         from api.events.redis_queue import PREFIX, RedisQueue  # noqa: PLC0415 - only when Redis is configured
 
-        queue = RedisQueue(settings.redis_url, clock, prefix=redis_prefix or PREFIX)
+        # Redis stalled or away: new deliveries wait in this process's memory instead of being dropped.
+        # The environment in the keys: a development process sharing production's Redis never takes (and sends,
+        # without production's guard) production's deliveries.
+        prefix = redis_prefix or f"{PREFIX}{'production' if settings.production else 'development'}:"
+        queue = FallbackQueue(RedisQueue(settings.redis_url, clock, prefix=prefix), MemoryQueue(clock))
     else:
         queue = MemoryQueue(clock)
     transport = Transport(Guard(refuse_internal=settings.production, resolve=resolve), timeouts)

@@ -123,7 +123,13 @@ def build_use_cases(
     partners = Partners(publisher, provider)
     admins = Administrators(tenancy, provider, tokens)
     proof = AddressProof(
-        tenancy, provider, held=HeldTokens(sealer), limiter=limiter, used_sessions=used_sessions, clock=clock
+        tenancy,
+        provider,
+        held=HeldTokens(sealer),
+        limiter=limiter,
+        used_sessions=used_sessions,
+        clock=clock,
+        partners=partners,
     )
     return UseCases(
         sign_up=SignUps(tenancy, provider, limiter=limiter, sealer=sealer, partners=partners),

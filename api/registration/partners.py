@@ -43,11 +43,9 @@ class Partners:
         self._publisher = publisher
         self._provider = provider
 
-    def wants(self, target: Target, event_type: EventType) -> bool:
-        return self._publisher is not None and self._publisher.wants(target.policy, event_type)
-
     async def tell(self, target: Target, event_type: EventType, user: EventUser | UserRecord | None = None) -> None:
         """Publish `event_type` about the target's user: `user` as given, or fetched when not."""
+        # The one check of whether a webhook asked for the type: when none did, nothing is fetched or queued.
         if self._publisher is None or not self._publisher.wants(target.policy, event_type):
             return
         if user is None:

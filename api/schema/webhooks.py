@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
+from urllib.parse import urlsplit, urlunsplit
 
 import strawberry
 
@@ -22,7 +23,7 @@ class WebhookDeliveryType:
         description="The event's id, the `webhook-id` header of every attempt (the same for each webhook)."
     )
     type: str = strawberry.field(description="The event type, as the body's `type` gives it: user.confirmed, ...")
-    url: str
+    url: str  # scheme://host[:port]/path only (shown_url)
     status: WebhookDeliveryStatus
     attempts: int = strawberry.field(description="Attempts made in the current round (a replay starts one).")
     last_attempt_at: datetime | None
@@ -47,13 +48,25 @@ ReplayWebhookDeliveryResult = Annotated[
 ]
 
 
+def shown_url(url: str) -> str:
+    """scheme://host[:port]/path of a webhook's URL: a query or userinfo may hold the partner's token."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host
+    try:
+        port = f":{parts.port}" if parts.port is not None else ""
+    except ValueError:  # not a port: nothing of it is shown
+        port = ""
+    return urlunsplit((parts.scheme, host + port, parts.path, "", ""))
+
+
 def delivery(value: WebhookDelivery) -> WebhookDeliveryType:
     pending = value.status is WebhookDeliveryStatus.PENDING
     return WebhookDeliveryType(
         id=strawberry.ID(value.id),
         event_id=strawberry.ID(value.event.id),
         type=value.event.type.value,
-        url=value.url,
+        url=shown_url(value.url),
         status=value.status,
         attempts=value.attempts,
         last_attempt_at=value.last_attempt_at,

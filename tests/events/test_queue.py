@@ -120,7 +120,6 @@ def test_replay_takes_only_a_dead_letter_of_the_tenant_and_only_once(
         replayed = [a for a in answers if a is not None]
         assert len(replayed) == 1
         assert (replayed[0].status, replayed[0].attempts) == (DeliveryStatus.PENDING, 0)
-        assert replayed[0].history[-1].endswith("replayed")
         (again,) = await queue.claim(clock.now(), 10, LEASE)
         assert again.id == sent.id
         assert again.event.body() == sent.event.body()
@@ -220,3 +219,30 @@ def test_an_unreadable_record_in_redis_is_dropped_and_the_others_still_go(redis_
         await queue.close()
 
     asyncio.run(main())
+
+
+def test_redis_deletes_the_settled_deliveries_its_listing_trims(redis_url: str, prefix: str) -> None:
+    """Beyond the tenant's bound a settled delivery is gone at once, not kept for days that nothing reads;
+    a pending one trimmed from the listing stays, to be delivered, and goes once settled."""
+    now = datetime.now(UTC) + timedelta(seconds=5)  # after the enqueues: due
+
+    async def main() -> tuple[list[str], str, list[str]]:
+        queue = RedisQueue(redis_url, prefix=prefix, keep_per_tenant=2)
+        old = [delivery(URL) for _ in range(3)]
+        for item in old:
+            await queue.enqueue([item])
+        settled = [await settle_as(queue, status, now) for status in (DeliveryStatus.DELIVERED, DeliveryStatus.FAILED)]
+        (pending,) = {d.id for d in old} - set(settled)
+        newer = [delivery(URL) for _ in range(2)]
+        await queue.enqueue(newer)
+        await queue.close()
+        return settled, pending, [d.id for d in newer]
+
+    settled, pending, newer = asyncio.run(main())
+    client = redis.Redis.from_url(redis_url)
+    record = f"{prefix}{{queue}}:delivery:"
+    assert [client.exists(record + i) for i in settled] == [0, 0]
+    assert client.exists(record + pending) == 1
+    assert [client.exists(record + i) for i in newer] == [1, 1]
+    assert client.zcard(f"{prefix}{{queue}}:tenant:events-test") == 2
+    client.close()

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from api.events.fallback import FallbackQueue
 from api.events.model import Delivery, DeliveryStatus
 from api.events.redis_queue import RedisQueue
 from api.events.schedule import RetrySchedule
@@ -41,7 +42,8 @@ def prefix() -> str:
 
 def runtime(settings: Settings, prefix: str, **options: object) -> EventsRuntime:
     built = build(settings, redis_prefix=prefix, **options)  # type: ignore[arg-type]
-    assert isinstance(built.queue, RedisQueue)
+    assert isinstance(built.queue, FallbackQueue)
+    assert isinstance(built.queue.redis, RedisQueue)
     return built
 
 

@@ -40,6 +40,8 @@ INTERNAL = [
     "::ffff:10.0.0.1",
     "2002:7f00:1::1",  # 6to4 of 127.0.0.1
     "64:ff9b::a00:1",  # NAT64 of 10.0.0.1
+    "fec0::1",  # site-local (deprecated, still routed inside some networks)
+    "feff::1",
 ]
 PUBLIC = ["93.184.216.34", "8.8.8.8", "2606:4700:4700::1111", "2a00:1450:4001::1"]
 
@@ -93,7 +95,7 @@ def test_production_refuses_a_name_when_any_of_its_addresses_is_internal() -> No
 
 
 @pytest.mark.parametrize(
-    "url", ["https://127.0.0.1/hook", "http://[::1]:8080/hook", "https://[::ffff:127.0.0.1]/", "https://10.0.0.1/"]
+    "url", ["https://127.0.0.1/hook", "https://[::1]:8080/hook", "https://[::ffff:127.0.0.1]/", "https://10.0.0.1/"]
 )
 def test_production_refuses_literal_internal_addresses_without_a_lookup(url: str) -> None:
     resolver = Resolver(["93.184.216.34"])
@@ -110,7 +112,7 @@ def test_the_target_is_the_checked_address_with_the_name_kept_for_host_and_tls()
     assert first.host_header == "partner.example"
     assert first.sni_hostname == "partner.example"
     (on_port,) = asyncio.run(
-        Guard(refuse_internal=True, resolve=Resolver(["93.184.216.34"])).targets("http://partner.example:8080/e")
+        Guard(refuse_internal=False, resolve=Resolver(["93.184.216.34"])).targets("http://partner.example:8080/e")
     )
     assert (on_port.url, on_port.host_header, on_port.sni_hostname) == (
         "http://93.184.216.34:8080/e",
@@ -125,7 +127,8 @@ def test_development_allows_loopback() -> None:
 
 
 def test_production_never_sends_to_a_loopback_receiver(receiver: Receiver) -> None:
-    sent = [delivery(receiver.url()), delivery(receiver.url().replace("127.0.0.1", "[::ffff:127.0.0.1]"))]
+    url = receiver.url().replace("http:", "https:")  # production refuses http before any address
+    sent = [delivery(url), delivery(url.replace("127.0.0.1", "[::ffff:127.0.0.1]"))]
     named = Resolver(["127.0.0.1"])  # a public-looking name that resolves to loopback
     sent.append(delivery(f"https://partner.example:{receiver.port}/hook"))
     with running(build(Settings(production=True), schedule=ONCE, resolve=named)) as events:
@@ -160,3 +163,36 @@ def test_a_name_that_does_not_resolve_is_a_failed_attempt(receiver: Receiver) ->
         events.enqueue(sent)
         dead = events.settled(sent.id, DeliveryStatus.FAILED)
     assert dead.last_error == "refused: its host name did not resolve"
+
+
+def test_an_internationalized_host_is_resolved_sent_and_named_in_its_idna_form() -> None:
+    resolver = Resolver(["93.184.216.34"])
+    (target,) = asyncio.run(Guard(refuse_internal=True, resolve=resolver).targets("https://bücher.example/h"))
+    assert resolver.lookups == [("xn--bcher-kva.example", 443)]
+    assert (target.host_header, target.sni_hostname) == ("xn--bcher-kva.example", "xn--bcher-kva.example")
+    with pytest.raises(AddressRefusedError, match="internationalized"):
+        targets(Guard(refuse_internal=False, resolve=resolver), "https://b\u00fc" + "a" * 70 + ".example/h")
+
+
+def test_an_internationalized_host_reaches_a_receiver_without_an_error(receiver: Receiver) -> None:
+    resolver = Resolver(["127.0.0.1"])
+    sent = delivery(f"http://bücher.example:{receiver.port}/hook")
+    with running(build(Settings(), schedule=ONCE, resolve=resolver)) as events:
+        events.enqueue(sent)
+        settled = events.settled(sent.id, DeliveryStatus.DELIVERED)
+    (got,) = receiver.received()
+    assert got.headers["host"] == f"xn--bcher-kva.example:{receiver.port}"
+    assert settled.attempts == 1
+
+
+def test_port_zero_is_refused_not_taken_for_the_default() -> None:
+    for refuse in (True, False):
+        with pytest.raises(AddressRefusedError, match="port is 0"):
+            targets(Guard(refuse_internal=refuse, resolve=Resolver(["93.184.216.34"])), "https://partner.example:0/h")
+
+
+def test_production_refuses_http_at_send_time() -> None:
+    resolver = Resolver(["93.184.216.34"])
+    with pytest.raises(AddressRefusedError, match="https only"):
+        targets(Guard(refuse_internal=True, resolve=resolver), "http://partner.example/h")
+    assert targets(Guard(refuse_internal=False, resolve=resolver), "http://partner.example/h")

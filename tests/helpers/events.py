@@ -69,13 +69,16 @@ class Running:
                 raise AssertionError(f"{what}: not within {timeout}s")
             time.sleep(0.02)
 
-    def settled(self, delivery_id: str, status: DeliveryStatus, timeout: float = 15) -> Delivery:
-        self.wait(f"{delivery_id} {status}", lambda: self.find(delivery_id).status == status, timeout)
-        return self.find(delivery_id)
+    def settled(
+        self, delivery_id: str, status: DeliveryStatus, timeout: float = 15, tenant: str = "events-test"
+    ) -> Delivery:
+        self.wait(f"{delivery_id} {status}", lambda: self.find(delivery_id, tenant).status == status, timeout)
+        return self.find(delivery_id, tenant)
 
-    def attempted(self, delivery_id: str, attempts: int, timeout: float = 15) -> Delivery:
-        self.wait(f"{delivery_id} attempted {attempts}x", lambda: self.find(delivery_id).attempts >= attempts, timeout)
-        return self.find(delivery_id)
+    def attempted(self, delivery_id: str, attempts: int, timeout: float = 15, tenant: str = "events-test") -> Delivery:
+        done = lambda: self.find(delivery_id, tenant).attempts >= attempts  # noqa: E731
+        self.wait(f"{delivery_id} attempted {attempts}x", done, timeout)
+        return self.find(delivery_id, tenant)
 
     def start(self) -> None:
         self._thread.start()

@@ -11,6 +11,7 @@ signature verified and how many deliveries of the same `webhook-id` were being a
 from __future__ import annotations
 
 import contextlib
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -20,8 +21,6 @@ from urllib.parse import urlsplit
 
 from standardwebhooks import Webhook, WebhookVerificationError
 
-CHUNK = 64 * 1024
-
 
 @dataclass(frozen=True)
 class Reply:
@@ -29,6 +28,8 @@ class Reply:
     delay: float = 0.0  # seconds before answering
     location: str | None = None  # a Location header (a redirect)
     body_bytes: int = 0  # a body of this many bytes, streamed
+    chunk: int = 64 * 1024  # streamed in writes of this many bytes
+    pause: float = 0.0  # seconds between two writes (a receiver that trickles)
 
 
 @dataclass
@@ -99,11 +100,12 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header("Location", reply.location)
             self.send_header("Content-Length", str(reply.body_bytes))
             self.end_headers()
-            chunk = b"x" * CHUNK
+            chunk = b"x" * reply.chunk
             while record.written < reply.body_bytes:
                 part = chunk[: reply.body_bytes - record.written]
                 self.wfile.write(part)
                 record.written += len(part)
+                time.sleep(reply.pause)
             self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             record.reset = True
@@ -155,6 +157,43 @@ class Receiver:
     def __exit__(self, *_: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+class Silent:
+    """A peer on 127.0.0.1 that accepts every connection and never answers (a hung receiver, a stalled
+    Redis); `connections` counts those accepted."""
+
+    def __init__(self) -> None:
+        self._socket = socket.create_server(("127.0.0.1", 0), backlog=128)
+        self.port: int = self._socket.getsockname()[1]
+        self._held: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+
+    def url(self, path: str = "/hook") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    @property
+    def connections(self) -> int:
+        with self._lock:
+            return len(self._held)
+
+    def _accept(self) -> None:
+        with contextlib.suppress(OSError):  # closed: the test is over
+            while True:
+                peer, _ = self._socket.accept()
+                with self._lock:
+                    self._held.append(peer)
+
+    def __enter__(self) -> Silent:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._socket.close()
+        with self._lock:
+            for peer in self._held:
+                peer.close()
 
 
 @contextlib.contextmanager

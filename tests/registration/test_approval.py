@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from api.cognito.port import mask_destination
+from api.registration.existence import SignUpTiming
 from tests.helpers import ACME_KEY
 from tests.helpers.client import Api
 from tests.helpers.documents import CONFIRM_SIGN_IN
@@ -113,3 +116,29 @@ def test_signing_in_again_and_again_cannot_flood_the_unproven_address(api: Api, 
     assert [a["__typename"] for a in answers[:5]] == ["AddressVerificationRequired"] * 5
     assert answers[5]["code"] == "TOO_MANY_ATTEMPTS"
     assert len([m for m in api.outbox("guild", username) if m["kind"] == "VERIFICATION_CODE"]) == 5
+
+
+def test_a_taken_name_waits_as_long_as_a_new_one_would(api: Api, unique: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tenant hides existence: a new name's answer costs Cognito's calls and the event's queueing, so a
+    taken name's is padded to how long those take (the sign-up path's SignUpTiming), or timing would tell."""
+    added: list[float] = []
+    padded: list[float] = []
+    add, pad = SignUpTiming.add, SignUpTiming.pad
+
+    def recorded_add(timing: SignUpTiming, sample: float) -> None:
+        added.append(sample)
+        add(timing, sample)
+
+    async def recorded_pad(timing: SignUpTiming, started: float) -> None:
+        padded.append(timing.value)
+        await pad(timing, started)
+
+    monkeypatch.setattr(SignUpTiming, "add", recorded_add)
+    monkeypatch.setattr(SignUpTiming, "pad", recorded_pad)
+    username = f"tm-{unique}@guild.example"
+    assert apply(api, username)["nextStep"] == "AWAIT_APPROVAL"
+    assert (len(added), padded) == (1, [])  # a new name: its duration is measured
+    assert apply(api, username)["nextStep"] == "AWAIT_APPROVAL"
+    assert len(added) == 1
+    assert len(padded) == 1  # the taken name: padded to the measure
+    assert padded[0] > 0

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from api.clock import Clock
 from api.cognito.port import IdentityProvider, ProviderError, ProviderErrorCode, Tokens
+from api.events.model import EventType
 from api.policy.model import ORIGIN_ATTRIBUTE
 from api.registration import requests as rq
 from api.registration.failures import (
@@ -24,6 +25,7 @@ from api.registration.failures import (
 from api.registration.held_tokens import Held, HeldTokens
 from api.registration.limits import AttemptLimiter
 from api.registration.outcomes import AddressProofRequired, Delivery, DeliveryMedium, ErrorCode, SignedIn
+from api.registration.partners import Partners
 from api.registration.requests import ANONYMOUS, plausible_code
 from api.registration.single_use import SingleUse
 from api.registration.tenancy import Target, Tenancy
@@ -46,7 +48,9 @@ class AddressProof:
         limiter: AttemptLimiter,
         used_sessions: SingleUse,
         clock: Clock,
+        partners: Partners,
     ) -> None:
+        self._partners = partners
         self._tenancy = tenancy
         self._provider = provider
         self._held = held
@@ -105,6 +109,8 @@ class AddressProof:
                 case ProviderErrorCode.NOT_AUTHORIZED:
                     refuse(INVALID_SESSION)  # the held token was revoked meanwhile: sign in again
             refuse(translate(error))
+        # An approved sign-up's address is proven only now: the partner hears it as any confirmation.
+        await self._partners.tell(target, EventType.USER_CONFIRMED)
         fresh = await self._provider.refresh(target.pool, target.username, held.refresh_token)
         return SignedIn(
             Tokens(fresh.id_token, fresh.access_token, held.refresh_token, fresh.expires_in, fresh.token_type)

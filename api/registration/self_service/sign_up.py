@@ -59,6 +59,7 @@ class SignUps:
         self._sealer = sealer
         self._partners = partners
         self._sign_up_timing = SignUpTiming()
+        self._approval_timing = SignUpTiming()
         self._replacing = KeyedLocks()
 
     def form(self, request: rq.FormRequest, caller: rq.Caller = ANONYMOUS) -> Form:
@@ -133,15 +134,20 @@ class SignUps:
 
     async def _sign_up_for_approval(self, target: Target, password: str, attributes: dict[str, str]) -> SignedUp:
         """No code is sent, and the user cannot sign in, until an administrator approves."""
+        started = time.monotonic()
         try:
             await self._provider.create_disabled_user(target.pool, target.username, password, attributes)
         except ProviderError as error:
             if error.code is not ProviderErrorCode.USERNAME_EXISTS:
                 refuse(translate(error))
             hide_existence(target.hides_existence, error.code)
-            return SignedUp(SignUpStep.AWAIT_APPROVAL, None)  # the name is taken: nothing happened, no event
+            # The name is taken: nothing happened, no event; the answer waits as long as a new name's would.
+            await self._approval_timing.pad(started)
+            return SignedUp(SignUpStep.AWAIT_APPROVAL, None)
         # Cognito's record (CONFIRMED: the password is set; not enabled until approved) gives the sub.
         await self._partners.tell(target, EventType.USER_SIGNED_UP)
+        # Its own average: these calls (create, disable, set the password, read back) are not SignUp's.
+        self._approval_timing.add(time.monotonic() - started)
         return SignedUp(SignUpStep.AWAIT_APPROVAL, None)
 
     async def confirm_sign_up(self, request: rq.ConfirmSignUp, caller: rq.Caller = ANONYMOUS) -> Confirmed:
