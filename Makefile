@@ -8,12 +8,19 @@ REGAPI_HOST ?= 127.0.0.1
 REGAPI_PORT ?= 8000
 export REGAPI_HOST REGAPI_PORT
 
-.PHONY: run test lint typecheck schema check clean redis-server readme-tools
+.PHONY: run test lint typecheck schema check clean redis-server readme-tools browser screenshots
 
 # The attempt-limit tests run against a real Redis; install it where it is missing (CI runs as root).
 redis-server:
 	@command -v redis-server >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; } \
 	  || echo "redis-server could not be installed: the tests that need it will be skipped"
+
+# The hosted pages' tests (tests/browser) drive Debian's Chromium through its chromedriver; install both
+# where missing (browsers cannot be downloaded here, so never a browser build of Selenium's or Playwright's).
+browser:
+	@{ command -v chromium && command -v chromedriver; } >/dev/null 2>&1 \
+	  || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; } \
+	  || echo "chromium and chromium-driver could not be installed: the browser tests will be skipped"
 
 # tests/test_readme.py runs the README's examples, which call curl and jq; install them where missing.
 readme-tools:
@@ -41,8 +48,14 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy api
 
-test: lint typecheck redis-server readme-tools
+test: lint typecheck redis-server readme-tools browser
 	$(BIN)/python -m pytest
+
+# The README's pictures of the pages (docs/screenshots), taken on demand, never by `make test`. The Japanese
+# pages need a font with Japanese glyphs on the machine taking them.
+screenshots: $(STAMP) browser
+	@fc-list :lang=ja | grep -q . || { apt-get update -qq && apt-get install -y -qq fonts-noto-cjk >/dev/null; }
+	$(BIN)/python -m tests.browser.screenshots docs/screenshots
 
 schema: $(STAMP)
 	$(BIN)/regapi export-schema > schema.graphql

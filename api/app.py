@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from api import backends
 from api.clock import Clock
@@ -24,6 +24,7 @@ from api.events.wiring import EventsRuntime
 from api.http import AllowedHosts, BrowserOrigins, RequestLimits, own_origin
 from api.observability import metrics
 from api.observability.request_ids import RequestIds
+from api.pages import GRAPHIQL_PREFIX, HostedPages
 from api.policy import PolicyLoadError, TenantPolicy, normalize_username
 from api.policy.loader import load_each
 from api.policy.store import PolicyStore
@@ -83,7 +84,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, events: Events
     # webhook-timestamp they check live in it (a test moves its clock for Cognito's expiries).
     events = events or events_wiring.build(settings)
     events.follow(store)  # each attempt goes to the webhook as the tenant's current policy has it
-    routes = []
+    routes: list[BaseRoute] = []
     if backend.embedded is not None:
         routes.append(Route("/dev/outbox", _outbox_endpoint(backend.embedded, store)))
         routes += backend.embedded.routes()  # its pools' key sets and discovery documents, at their issuers
@@ -110,7 +111,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None, events: Events
         graphiql=not settings.production,
         trusted_proxies=settings.trusted_proxies,
         own_origin=own_origin,
+        graphiql_assets=GRAPHIQL_PREFIX,  # served below by the pages, so GraphiQL asks no CDN
     )
+    # The hosted registration pages read the store as it is at each request: hot reload changes them too.
+    pages = HostedPages(store, production=settings.production, graphiql=not settings.production)
     reloader = PolicyReloader(settings.policy_dir, store, backend.binder, pools, admission)
 
     async def healthz(_: Request) -> JSONResponse:
@@ -154,6 +158,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, events: Events
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        *pages.routes(),
     ]
     if not settings.production:  # production serves it on REGAPI_METRICS_PORT only, never to the public
         routes.append(Route("/metrics", _metrics))

@@ -57,6 +57,12 @@ RULES = [
         ),
     ),
     Rule(
+        "api.pages imports only the standard library, starlette, api.policy and api.pages (the pages call the"
+        " public GraphQL API from the browser, as any SPA would, never the use cases)",
+        lambda module: within(module, "api.pages"),
+        lambda target: stdlib(target) or within(target, "starlette", "api.policy", "api.pages"),
+    ),
+    Rule(
         "api.observability imports only the standard library, prometheus_client and api.observability",
         lambda module: within(module, "api.observability"),
         lambda target: stdlib(target) or within(target, "prometheus_client", "api.observability"),

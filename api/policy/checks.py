@@ -30,7 +30,8 @@ def contradictions(policy: Policy) -> list[Problem]:
     problems: list[Problem] = []
     for name, rule in policy.attributes.items():
         problems += _attribute(name, rule)
-    return problems + _approval(policy) + _email_domains(policy) + _api_keys(policy) + _webhooks(policy)
+    problems += _approval(policy) + _email_domains(policy) + _api_keys(policy) + _webhooks(policy)
+    return problems + _pages(policy)
 
 
 def _attribute(name: str, rule: AttributeRule) -> list[Problem]:
@@ -164,4 +165,40 @@ def _webhooks(policy: Policy) -> list[Problem]:
         for position, event in enumerate(webhook.events):
             if event in webhook.events[:position]:
                 problems.append(Problem((*at, "events", position), f"{event.value} is listed twice", "list it once"))
+    return problems
+
+
+def _pages(policy: Policy) -> list[Problem]:
+    """A label or a name in a language the pages do not offer, or for an attribute the policy does not name,
+    would never be shown: a typo to point at, not to ignore."""
+    pages = policy.pages
+    offered = set(pages.languages)
+    problems = [
+        Problem(
+            ("pages", "display_name", language),
+            f"{language} is not among pages.languages, so this name is never shown",
+            f"add {language} to pages.languages, or remove this name",
+        )
+        for language in pages.display_name
+        if language not in offered
+    ]
+    for name, labels in pages.labels.items():
+        if name not in policy.attributes:
+            problems.append(
+                Problem(
+                    ("pages", "labels", name),
+                    f"{name} is not an attribute of this policy, so no page shows it",
+                    f"add {name} under attributes:, or remove its labels",
+                )
+            )
+            continue
+        problems += [
+            Problem(
+                ("pages", "labels", name, language),
+                f"{language} is not among pages.languages, so this label is never shown",
+                f"add {language} to pages.languages, or remove this label",
+            )
+            for language in labels
+            if language not in offered
+        ]
     return problems

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
 
 from api.policy.events import EventType
+from api.policy.pages import Pages
 
 
 class Operation(StrEnum):
@@ -264,6 +265,8 @@ class Policy(_Section):
     limits: AttemptLimits = Field(default_factory=AttemptLimits)
     admins: Admins = Field(default_factory=Admins)
     events: Events = Field(default_factory=Events)
+    pages: Pages = Field(default_factory=Pages)
+    """The hosted registration pages (/t/<tenant>/sign-up, ...): languages, branding, the way back to the app."""
 
 
 def policy_json_schema() -> dict[str, Any]:

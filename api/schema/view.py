@@ -38,11 +38,16 @@ def client_address(peer: str | None, forwarded_for: str | None, trusted: Sequenc
 
 
 OwnOrigin = Callable[[MutableMapping[str, Any]], str | None]
+# Where strawberry's GraphiQL page loads its scripts and styles from; `graphiql_assets` replaces it.
+GRAPHIQL_CDN = "https://unpkg.com/"
 
 
 class GraphQLView(GraphQL[Context, None]):
     """`own_origin` gives the API's own origin for a request's scope, or None: requests from there
-    (GraphiQL) are not held to a tenant's CORS rule. Without it, no origin is the API's own."""
+    (GraphiQL) are not held to a tenant's CORS rule. Without it, no origin is the API's own.
+
+    `graphiql_assets`: the URL path under which GraphiQL's files are served by this API (api.pages), so
+    that GraphiQL works offline and asks no CDN; by default the page loads them from strawberry's CDN."""
 
     def __init__(
         self,
@@ -52,11 +57,21 @@ class GraphQLView(GraphQL[Context, None]):
         graphiql: bool,
         trusted_proxies: Sequence[str] = (),
         own_origin: OwnOrigin | None = None,
+        graphiql_assets: str | None = None,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql" if graphiql else None, allow_queries_via_get=False)
         self._use_cases = use_cases
         self._trusted = tuple(trusted_proxies)
         self._own_origin = own_origin
+        self._graphiql_assets = graphiql_assets
+
+    @property
+    def graphql_ide_html(self) -> str:
+        html = super().graphql_ide_html
+        if self._graphiql_assets is None:
+            return html
+        # The same paths, versions and integrity attributes: the files are the CDN's, vendored unchanged.
+        return html.replace(GRAPHIQL_CDN, self._graphiql_assets.rstrip("/") + "/")
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         origin = request.headers.get("origin")
