@@ -1,5 +1,5 @@
 """The routes of the hosted pages: GET /t/<tenant>/<page>, the tenant's colours at /t/<tenant>/theme.css,
-and the static files under /pages/static/.
+its logo at /t/<tenant>/logo (fetched and kept by api.pages.logo), and the static files under /pages/static/.
 
 A page is chosen in the tenant's policy as it is now (hot reload changes the next page served), in the
 language `api.pages.language` picks. An unknown tenant, a tenant whose policy was refused, or an unknown
@@ -15,9 +15,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
+from api.events.ssrf import Resolver, system_resolve
 from api.pages.assets import graphiql_files, static_files
 from api.pages.headers import COMMON, page_headers
 from api.pages.language import choose
+from api.pages.logo import HEADERS as LOGO_HEADERS
+from api.pages.logo import Logos
 from api.pages.shell import PAGES, render, render_not_found
 from api.pages.theme import theme_css
 from api.policy import TenantPolicy
@@ -31,12 +34,21 @@ GRAPHIQL_PREFIX = f"{STATIC_PREFIX}/graphiql"
 
 class HostedPages:
     """`graphiql`: serve GraphiQL's files too (development, where GET /graphql serves GraphiQL).
-    `production`: warn of a page URL that is http, once per policy revision."""
+    `production`: warn of a page URL that is http, once per policy revision, and fetch logos over https
+    from public addresses only. `resolve`: the DNS the logo fetch asks (tests give their own)."""
 
-    def __init__(self, tenants: Mapping[str, TenantPolicy], *, production: bool, graphiql: bool) -> None:
+    def __init__(
+        self,
+        tenants: Mapping[str, TenantPolicy],
+        *,
+        production: bool,
+        graphiql: bool,
+        resolve: Resolver = system_resolve,
+    ) -> None:
         self._tenants = tenants
         self._production = production
         self._graphiql = graphiql
+        self._logos = Logos(production=production, resolve=resolve)
         self._checked: set[tuple[str, str]] = set()
         for tenant in tenants.values():
             self._check(tenant)
@@ -44,6 +56,7 @@ class HostedPages:
     def routes(self) -> list[BaseRoute]:
         routes: list[BaseRoute] = [
             Route("/t/{tenant}/theme.css", self.theme, methods=["GET", "HEAD"]),
+            Route("/t/{tenant}/logo", self.logo, methods=["GET", "HEAD"]),
             Route("/t/{tenant}/{page}", self.page, methods=["GET", "HEAD"]),
         ]
         if self._graphiql:  # before the pages' own mount, which would otherwise take its paths
@@ -52,8 +65,8 @@ class HostedPages:
         return routes
 
     def _check(self, tenant: TenantPolicy) -> None:
-        """In production an http logo or return URL is served as written (the operator's call), but said:
-        an http logo is mixed content on an https page, an http return URL sends the user off TLS."""
+        """In production an http return URL is served as written (the operator's call), but said: it sends
+        the user off TLS. An http logo is said too: production fetches logos over https only, so none shows."""
         if not self._production or (tenant.tenant, tenant.revision) in self._checked:
             return
         self._checked.add((tenant.tenant, tenant.revision))
@@ -71,11 +84,13 @@ class HostedPages:
         accept_language = request.headers.get("accept-language")
         if tenant is None or page not in PAGES:
             language = choose(requested, accept_language, LANGUAGES)
-            return HTMLResponse(render_not_found(language), status_code=404, headers=page_headers(None, language))
+            return HTMLResponse(render_not_found(language), status_code=404, headers=page_headers(language))
         self._check(tenant)
         language = choose(requested, accept_language, tenant.policy.pages.languages)
-        html = render(tenant, page, language, request.query_params)
-        return HTMLResponse(html, headers=page_headers(tenant, language))
+        # The page shows the logo only when regapi has it: never an <img> that answers 404.
+        logo = await self._logos.logo(tenant) is not None
+        html = render(tenant, page, language, request.query_params, logo=logo)
+        return HTMLResponse(html, headers=page_headers(language))
 
     async def theme(self, request: Request) -> Response:
         tenant = self._tenants.get(request.path_params["tenant"])
@@ -83,3 +98,10 @@ class HostedPages:
         if color is None:
             return Response("", status_code=404, media_type="text/css", headers=COMMON)
         return Response(theme_css(color), media_type="text/css", headers={**COMMON, "Cache-Control": "no-cache"})
+
+    async def logo(self, request: Request) -> Response:
+        tenant = self._tenants.get(request.path_params["tenant"])
+        logo = await self._logos.logo(tenant) if tenant is not None else None
+        if logo is None:
+            return Response("", status_code=404, headers=COMMON)
+        return Response(logo.body, media_type=logo.content_type, headers={**COMMON, **LOGO_HEADERS})

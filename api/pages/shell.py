@@ -70,13 +70,13 @@ def _languages(tenant: TenantPolicy, page: str, current: Language, query: Mappin
     return f'<nav class="languages" aria-label="{label}"><ul>{"".join(items)}</ul></nav>'
 
 
-def _header(tenant: TenantPolicy, page: str, language: Language, query: Mapping[str, str]) -> str:
-    logo_url = tenant.policy.pages.logo_url
-    # The name is written beside the logo, so the image adds nothing for a screen reader: alt="".
-    logo = f'<img class="logo" src="{escape(logo_url)}" alt="">' if logo_url else ""
+def _header(tenant: TenantPolicy, page: str, language: Language, query: Mapping[str, str], *, logo: bool) -> str:
+    # regapi serves the logo (api.pages.logo): the browser asks no other host. The name is written beside
+    # it, so the image adds nothing for a screen reader: alt="".
+    image = f'<img class="logo" src="/t/{tenant.tenant}/logo" alt="">' if logo else ""
     name = escape(display_name(language, tenant))
     languages = _languages(tenant, page, language, query)
-    return f'<header class="brand">\n<p class="brand-name">{logo}<span>{name}</span></p>\n{languages}\n</header>\n'
+    return f'<header class="brand">\n<p class="brand-name">{image}<span>{name}</span></p>\n{languages}\n</header>\n'
 
 
 def _links(tenant: TenantPolicy, page: str, language: Language, words: Mapping[str, str]) -> str:
@@ -114,7 +114,8 @@ def _main(tenant: TenantPolicy, page: str, language: Language, words: Mapping[st
     return f'{heading}{app}<noscript><p class="notice">{noscript}</p></noscript>\n'
 
 
-def render(tenant: TenantPolicy, page: str, language: Language, query: Mapping[str, str]) -> str:
+def render(tenant: TenantPolicy, page: str, language: Language, query: Mapping[str, str], *, logo: bool = False) -> str:
+    """The page's HTML; `logo`: regapi has the tenant's logo to serve at /t/<tenant>/logo."""
     words = texts(language, tenant)
     policy = tenant.policy
     settings = {
@@ -132,7 +133,7 @@ def render(tenant: TenantPolicy, page: str, language: Language, query: Mapping[s
         head += f'<link rel="stylesheet" href="/t/{tenant.tenant}/theme.css">\n'
     footer = _links(tenant, page, language, words)
     body = (
-        _header(tenant, page, language, query)
+        _header(tenant, page, language, query, logo=logo)
         + f'<main id="main">\n{_main(tenant, page, language, words)}</main>\n'
         + (f'<footer class="links">{footer}</footer>\n' if footer else "")
     )

@@ -58,7 +58,7 @@ class Pages(BaseModel):
     display_name: dict[Language, PageText] = Field(default_factory=dict)
     """The tenant's name on the pages, per language; default: the policy's display_name."""
     logo_url: HttpUrl | None = None
-    """The logo shown beside the name: https (an http one is warned about in production)."""
+    """The logo shown beside the name, fetched and served by regapi: https (production fetches no http one)."""
     primary_color: Color | None = None
     """The colour of buttons and the page's band, #rgb or #rrggbb; text on it is black or white, whichever reads."""
     return_url: HttpUrl | None = None

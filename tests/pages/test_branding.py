@@ -46,7 +46,7 @@ def policies(tmp_path_factory: pytest.TempPathFactory) -> Path:
             display_name=HOSTILE_NAME,
             pages={
                 "languages": ["ja"],
-                "logo_url": "https://cdn.brand.example/logo.svg",
+                "logo_url": "http://127.0.0.1:9/logo.svg",  # nothing listens there: no logo to serve
                 "primary_color": "#FFEB3B",
                 "return_url": HOSTILE_URL,
                 "labels": {"name": {"ja": "お名前</label>"}},
@@ -68,14 +68,18 @@ def http(policies: Path) -> Iterator[httpx.Client]:
         yield client
 
 
-def test_the_logos_origin_is_the_one_other_the_page_may_load_images_from(http: httpx.Client) -> None:
+def test_a_page_names_no_other_origin_whatever_the_logo_url(http: httpx.Client) -> None:
+    """regapi serves the logo itself (tests/pages/test_logo.py): the logo's host is never in the page or its
+    CSP, and a logo that could not be fetched is no <img> at all."""
     response = http.get("/t/brand/sign-up")
     csp = response.headers["content-security-policy"]
-    assert "img-src 'self' https://cdn.brand.example;" in csp
-    assert "data:" not in csp
-    assert '<img class="logo" src="https://cdn.brand.example/logo.svg" alt="">' in response.text
+    assert "img-src 'self' data:;" in csp
+    assert "127.0.0.1" not in csp
+    assert "127.0.0.1" not in response.text
+    assert "<img" not in response.text
+    assert http.get("/t/brand/logo").status_code == 404
     plain = http.get("/t/plain/sign-up")
-    assert "img-src 'self' data:;" in plain.headers["content-security-policy"]
+    assert plain.headers["content-security-policy"] == csp
     assert "<img" not in plain.text
 
 
@@ -135,16 +139,21 @@ def test_production_warns_of_an_http_logo_or_return_url_once_per_revision(
     data["pages"] = {"return_url": "http://app.example/", "logo_url": "https://cdn.example/logo.png"}
     (tmp_path / "insecure.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
     tenants = load_directory(tmp_path)
+
+    async def resolve(host: str, port: int) -> list[str]:
+        return ["10.0.0.1"]  # internal: production refuses it, no logo
+
     with caplog.at_level(logging.WARNING, logger="regapi.pages"):
         HostedPages(tenants, production=False, graphiql=False)
         assert caplog.messages == []  # development: http is fine
-        pages = HostedPages(tenants, production=True, graphiql=False)
+        pages = HostedPages(tenants, production=True, graphiql=False, resolve=resolve)
         with LiveServer(Starlette(routes=pages.routes())) as server, httpx.Client(base_url=server.url) as client:
             assert client.get("/t/insecure/done").status_code == 200
             assert client.get("/t/insecure/sign-in").status_code == 200
-    assert len(caplog.messages) == 1  # at start-up, not again for each page
-    assert "pages.return_url is an http URL; in production use https" in caplog.messages[0]
-    assert "logo_url" not in caplog.messages[0]
+    warned, refused = caplog.messages  # each once: at start-up, and at the first page's logo
+    assert "pages.return_url is an http URL; in production use https" in warned
+    assert "logo_url" not in warned
+    assert "pages.logo_url not served: refused: resolves to a private address" in refused
 
 
 def test_a_policy_edit_changes_the_next_page_served(tmp_path: Path) -> None:
