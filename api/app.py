@@ -106,7 +106,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, events: Events
         deliveries=events.queue,  # what the admin API lists and replays
     )
     graphql = GraphQLView(
-        build_schema(production=settings.production, observe=metrics.request),
+        build_schema(production=settings.production),
         use_cases,
         graphiql=not settings.production,
         trusted_proxies=settings.trusted_proxies,

@@ -278,8 +278,6 @@ ROOT_FIELDS = observed.attach(Query, Mutation)
 
 
 class Schema(strawberry.Schema):
-    observe: observed.Observe | None = None  # the request metric's observer, set by build_schema
-
     async def execute(  # noqa: PLR0917 (strawberry's signature)
         self,
         query: str | None,
@@ -302,11 +300,9 @@ class Schema(strawberry.Schema):
                 operation_extensions,
             )
         except Exception:  # no document, or a mutation sent by GET: the view answers 400
-            if self.observe is not None:
-                self.observe(observed.OTHER, observed.INVALID, time.perf_counter() - started)
+            observed.refused(time.perf_counter() - started)
             raise
-        if self.observe is not None:
-            observed.finish(self.observe, context_value, result, time.perf_counter() - started)
+        observed.finish(context_value, result, time.perf_counter() - started)
         return result
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
@@ -322,8 +318,8 @@ _VALIDATION_RULES: list[Any] = [depth_rule(MAX_DEPTH, None, None), max_aliases_r
 _PRODUCTION_RULES: list[Any] = [*_VALIDATION_RULES, NoSchemaIntrospectionCustomRule]
 
 
-def build_schema(*, production: bool = False, observe: observed.Observe | None = None) -> Schema:
-    """`observe(operation, outcome, seconds)` is told of every request once it is answered."""
+def build_schema(*, production: bool = False) -> Schema:
+    """The schema; every request it answers is counted in the request metric (api.schema.observed)."""
     schema = Schema(
         query=Query,
         mutation=Mutation,
@@ -336,7 +332,6 @@ def build_schema(*, production: bool = False, observe: observed.Observe | None =
             lambda: SafeErrors(hide_suggestions=production),
         ],
     )
-    schema.observe = observe
     return schema
 
 

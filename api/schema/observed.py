@@ -4,7 +4,7 @@ answered, and how long it took.
 The answer's kind is only known as a Python value (the client may select neither `__typename` nor
 `code`), so a field extension on every root field (`RootField`, one instance for the schema) notes it
 on the request's Context; the schema's `execute` reads it when the request is done (`finish`) and hands
-the three to the observer the app wires in (api.observability.metrics). Nothing is built per request
+the three to the request metric (api.observability.metrics). Nothing is built per request
 but what the labels are made of, and each root field's own request scope.
 """
 
@@ -19,14 +19,11 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult, Info
 from strawberry.types.base import get_object_definition
 
-from api.observability import audit, scope
+from api.observability import audit, metrics, scope
 from api.registration import ErrorCode
 from api.schema import types as t
 from api.schema.context import Context
 from api.schema.errors import PublicError
-
-# operation, outcome, seconds
-Observe = Callable[[str, str, float], None]
 
 SUCCESS = "success"
 ERROR = "error"  # masked (a bug, a failure nobody expected) or a top-level error without a code of ours
@@ -132,7 +129,12 @@ def note_invalid(execution: ExecutionContext, errors: Iterable[GraphQLError], kn
         context.outcome = INVALID
 
 
-def finish(observe: Observe, context: object, result: ExecutionResult, seconds: float) -> None:
+def refused(seconds: float) -> None:
+    """A request strawberry refused before executing (no document, a mutation sent by GET)."""
+    metrics.request(OTHER, INVALID, seconds)
+
+
+def finish(context: object, result: ExecutionResult, seconds: float) -> None:
     if not isinstance(context, Context):
         return
     operation, outcome = context.operation or OTHER, context.outcome or SUCCESS
@@ -140,4 +142,4 @@ def finish(observe: Observe, context: object, result: ExecutionResult, seconds: 
         # Resolved, but something failed further down (a masked error inside a success), or nothing
         # resolved at all and the error hook did not say why.
         outcome = ERROR
-    observe(operation, outcome, seconds)
+    metrics.request(operation, outcome, seconds)
