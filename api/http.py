@@ -49,6 +49,8 @@ HEALTH_ROUTES = ("/healthz", "/readyz")
 # before the end of the body it announced (set by api.server's protocol).
 HOST_ALLOWED = "regapi.host_allowed"
 BODY_INCOMPLETE = "regapi.body_incomplete"
+# The parsed body of a POST /graphql that passed RequestLimits (graphql_request), for the view.
+GRAPHQL_REQUEST = "regapi.graphql_request"
 
 log = logging.getLogger("regapi.http")
 
@@ -117,24 +119,27 @@ def _walk(data: Any, strings: bool) -> str | None:
     return None
 
 
-def body_problem(body: bytes) -> str | None:
-    """Why a POST /graphql body is not one GraphQL request, or None. Never quotes the body."""
+def graphql_request(body: bytes) -> tuple[dict[str, Any] | None, str | None]:
+    """A POST /graphql body as one GraphQL request (query, variables, operationName, extensions, their
+    types checked), or why it is not one. Never quotes the body. A request may leave `query` out when it
+    names a persisted document by hash (api.schema.documents)."""
     data, problem = _parse(body)
     problem = problem or _walk(data, strings=_ESCAPED_SURROGATE.search(body) is not None)
     if problem is not None:
-        return problem
+        return None, problem
     if not isinstance(data, dict):
-        return 'The request body must be one JSON object, {"query": "...", "variables": {...}} (no batches).'
-    if not isinstance(data.get("query"), str):
-        return 'The request body needs "query": a string holding the GraphQL document.'
+        return None, 'The request body must be one JSON object, {"query": "...", "variables": {...}} (no batches).'
+    persisted = isinstance(data.get("extensions"), dict) and "persistedQuery" in data["extensions"]
+    if not isinstance(data.get("query"), str) and not (persisted and data.get("query") is None):
+        return None, 'The request body needs "query": a string holding the GraphQL document.'
     for key, kind, wanted in (
         ("variables", dict, "an object"),
         ("operationName", str, "a string"),
         ("extensions", dict, "an object"),
     ):
         if data.get(key) is not None and not isinstance(data[key], kind):
-            return f'"{key}" must be {wanted} or null.'
-    return None
+            return None, f'"{key}" must be {wanted} or null.'
+    return data, None
 
 
 class RequestLimits:
@@ -184,8 +189,11 @@ class RequestLimits:
         if refused is None and body is not None:
             if scope.get(BODY_INCOMPLETE) or (declared.isdigit() and len(body) != int(declared)):
                 refused = (400, "The request body ended before its declared length.", "BAD_REQUEST")
-            elif graphql and (problem := body_problem(body)) is not None:
-                refused = (400, problem, "BAD_REQUEST")
+            elif graphql:
+                parsed, problem = graphql_request(body)
+                if problem is not None:
+                    refused = (400, problem, "BAD_REQUEST")
+                scope[GRAPHQL_REQUEST] = parsed  # read once, here: the view takes it from the scope
         if refused is not None:
             await _refuse(send, *refused)
         elif body is not None:  # None: the client went away, nobody to answer

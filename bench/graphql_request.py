@@ -23,8 +23,7 @@ from starlette.routing import Route
 from api.app import create_app
 from api.policy import Operation, evaluate, load_directory
 from api.policy.engine import PolicyRequest
-from api.schema import Mutation, Query, Schema
-from api.schema.errors import SafeErrors
+from api.schema import build_schema
 from api.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,8 +88,8 @@ async def per_request_us(app: Any) -> float:
 
 
 def uncached_app(cached: Starlette) -> Starlette:
-    """The same app with a schema that has regapi's error handling but no caches and no limiters."""
-    schema = Schema(query=Query, mutation=Mutation, extensions=[SafeErrors])
+    """The same app with a schema that keeps no document's verdict: each request parses and validates."""
+    schema = build_schema(documents=0)
     view = next(r for r in cached.router.routes if getattr(r, "path", None) == "/graphql")
     clone = type(view.endpoint)(schema, view.endpoint._use_cases, graphiql=False)  # type: ignore[attr-defined]
     return Starlette(routes=[Route("/graphql", clone, methods=["POST"])])

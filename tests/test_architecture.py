@@ -102,13 +102,21 @@ RULES = [
         lambda target: not within(target, *EXTERNAL_AWS),
     ),
     Rule(
-        "api.schema imports only api.schema, api.registration, api.observability, strawberry, graphql, starlette"
-        " and the standard library",
+        "api.schema imports only api.schema, api.registration, api.observability, api.http (the request as"
+        " the HTTP edge read it), strawberry, graphql, starlette, orjson and the standard library",
         lambda module: within(module, "api.schema"),
         lambda target: (
             stdlib(target)
             or within(
-                target, "api.schema", "api.registration", "api.observability", "strawberry", "graphql", "starlette"
+                target,
+                "api.schema",
+                "api.registration",
+                "api.observability",
+                "api.http",
+                "strawberry",
+                "graphql",
+                "starlette",
+                "orjson",
             )
         ),
     ),

@@ -7,19 +7,13 @@ checked inside the use cases, where every request passes.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterable
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import ExecutionContext, ExecutionResult
-from strawberry.types.graphql import OperationType
 
 from api.registration import (
     AdminUpdateAttributes,
@@ -53,7 +47,7 @@ from api.schema import payloads as p
 from api.schema import types as t
 from api.schema import webhooks as w
 from api.schema.context import Context, Info
-from api.schema.errors import SafeErrors, log_errors
+from api.schema.execution import Schema
 
 MAX_TOKENS = 1000
 MAX_ALIASES = 15
@@ -277,62 +271,25 @@ class Mutation:
 ROOT_FIELDS = observed.attach(Query, Mutation)
 
 
-class Schema(strawberry.Schema):
-    async def execute(  # noqa: PLR0917 (strawberry's signature)
-        self,
-        query: str | None,
-        variable_values: dict[str, Any] | None = None,
-        context_value: Any | None = None,
-        root_value: Any | None = None,
-        operation_name: str | None = None,
-        allowed_operation_types: Iterable[OperationType] | None = None,
-        operation_extensions: dict[str, Any] | None = None,
-    ) -> ExecutionResult:
-        started = time.perf_counter()
-        try:
-            result = await super().execute(
-                query,
-                variable_values,
-                context_value,
-                root_value,
-                operation_name,
-                allowed_operation_types,
-                operation_extensions,
-            )
-        except Exception:  # no document, or a mutation sent by GET: the view answers 400
-            observed.refused(time.perf_counter() - started)
-            raise
-        observed.finish(context_value, result, time.perf_counter() - started)
-        return result
-
-    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
-        log_errors(errors)
-        if execution_context is not None:
-            observed.note_invalid(execution_context, errors, ROOT_FIELDS)
-
-
-# Built once: a limiter that builds its rule per request makes the validation cache miss every time
-# (measured: validation is about 70% of an uncached request; bench/graphql_request.py shows the gap).
+# Checked once per document text (api.schema.documents); validation is about 70% of a request that is
+# checked each time (bench/graphql_request.py shows the gap).
 _VALIDATION_RULES: list[Any] = [depth_rule(MAX_DEPTH, None, None), max_aliases_rule(MAX_ALIASES)]
 # In production the schema is not for browsing: no introspection (and no GraphiQL, see the view).
 _PRODUCTION_RULES: list[Any] = [*_VALIDATION_RULES, NoSchemaIntrospectionCustomRule]
 
 
-def build_schema(*, production: bool = False) -> Schema:
-    """The schema; every request it answers is counted in the request metric (api.schema.observed)."""
-    schema = Schema(
+def build_schema(*, production: bool = False, documents: int = 512) -> Schema:
+    """The schema; `documents`: how many document texts keep their verdict (api.schema.documents)."""
+    return Schema(
         query=Query,
         mutation=Mutation,
         config=StrawberryConfig(batching_config=None),
-        extensions=[
-            lambda: MaxTokensLimiter(MAX_TOKENS),  # the cheap first gate: stops a huge document while parsing
-            lambda: AddValidationRules(_PRODUCTION_RULES if production else _VALIDATION_RULES),
-            ParserCache,
-            ValidationCache,
-            lambda: SafeErrors(hide_suggestions=production),
-        ],
+        rules=_PRODUCTION_RULES if production else _VALIDATION_RULES,
+        max_tokens=MAX_TOKENS,  # the cheap first gate: stops a huge document while parsing
+        hide_suggestions=production,
+        root_fields=ROOT_FIELDS,
+        documents=documents,
     )
-    return schema
 
 
 __all__ = ["Context", "Schema", "build_schema"]

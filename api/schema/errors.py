@@ -11,7 +11,6 @@ import logging
 import re
 
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors
 
 log = logging.getLogger("regapi.graphql")
 
@@ -48,30 +47,21 @@ def redact(message: str) -> str:
     return message[: match.start()] + f"{match.group(1)} <redacted>."
 
 
-class SafeErrors(MaskErrors):
-    def __init__(self, *, hide_suggestions: bool = False) -> None:
-        super().__init__(should_mask_error=self._needs_rewrite, error_message=GENERIC)
-        self._hide_suggestions = hide_suggestions
+def public(errors: list[GraphQLError], *, hide_suggestions: bool) -> list[GraphQLError]:
+    """The errors as a client may see them: an unexpected one masked (its path and position kept), and no
+    input value quoted; in production no "Did you mean" either, which maps the schema for a prober."""
+    return [_public(error, hide_suggestions) for error in errors]
 
-    def _rewrite(self, message: str) -> str:
-        message = redact(message)
-        # "Did you mean 'password'?" maps the schema for a prober; production keeps it to itself.
-        return _SUGGESTION.sub("", message) if self._hide_suggestions else message
 
-    def _needs_rewrite(self, error: GraphQLError) -> bool:
-        return is_unexpected(error) or self._rewrite(error.message) != error.message
-
-    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        if is_unexpected(error):
-            return super().anonymise_error(error)
-        return GraphQLError(
-            message=self._rewrite(error.message),
-            nodes=error.nodes,
-            source=error.source,
-            positions=error.positions,
-            path=error.path,
-            extensions=error.extensions,
-        )
+def _public(error: GraphQLError, hide_suggestions: bool) -> GraphQLError:
+    if is_unexpected(error):
+        return GraphQLError(GENERIC, error.nodes, error.source, error.positions, error.path)
+    message = redact(error.message)
+    if hide_suggestions:
+        message = _SUGGESTION.sub("", message)
+    if message == error.message:
+        return error
+    return GraphQLError(message, error.nodes, error.source, error.positions, error.path, extensions=error.extensions)
 
 
 def log_errors(errors: list[GraphQLError]) -> None:

@@ -3,9 +3,9 @@ answered, and how long it took.
 
 The answer's kind is only known as a Python value (the client may select neither `__typename` nor
 `code`), so a field extension on every root field (`RootField`, one instance for the schema) notes it
-on the request's Context; the schema's `execute` reads it when the request is done (`finish`) and hands
-the three to the request metric (api.observability.metrics). Nothing is built per request
-but what the labels are made of, and each root field's own request scope.
+on the request's Context; the schema's `execute` (api.schema.execution) reads it when the request is
+done (`finish`) and hands the three to the request metric (api.observability.metrics). Nothing is built
+per request but what the labels are made of, and each root field's own request scope.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 from graphql import DocumentNode, FieldNode, GraphQLError, OperationDefinitionNode
 from strawberry.extensions import FieldExtension
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import ExecutionContext, ExecutionResult, Info
+from strawberry.types import ExecutionResult, Info
 from strawberry.types.base import get_object_definition
 
 from api.observability import audit, metrics, scope
@@ -120,12 +120,17 @@ def root_field(document: DocumentNode | None, operation_name: str | None, known:
     return OTHER
 
 
-def note_invalid(execution: ExecutionContext, errors: Iterable[GraphQLError], known: frozenset[str]) -> None:
+def note_invalid(
+    context: object,
+    document: DocumentNode | None,
+    operation_name: str | None,
+    errors: Iterable[GraphQLError],
+    known: frozenset[str],
+) -> None:
     """A document refused before anything resolved (no error has a path) is invalid, named by its root
-    field when it parsed; called from the schema's error hook, so the happy path never reads the document."""
-    context = execution.context
+    field when it parsed; called when errors are logged, so the happy path never reads the document."""
     if isinstance(context, Context) and context.operation is None and all(e.path is None for e in errors):
-        context.operation = root_field(execution.graphql_document, execution.operation_name, known)
+        context.operation = root_field(document, operation_name, known)
         context.outcome = INVALID
 
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 from graphql import build_schema as build_sdl
 from graphql.utilities import find_breaking_changes
-from strawberry.extensions.validation_cache import ValidationCache
 from strawberry.printer import print_schema
 
 from api.schema import build_schema
@@ -25,18 +24,6 @@ def test_committed_schema_matches_the_code() -> None:
 def test_no_breaking_changes_against_the_committed_contract() -> None:
     schema = build_schema()
     assert find_breaking_changes(build_sdl(SDL.read_text(encoding="utf-8")), schema._schema) == []
-
-
-def test_the_validation_cache_hits_on_repeated_documents(embedded_api: Api) -> None:
-    # The cache is an lru_cache shared by every ValidationCache of the same size; a limiter that built
-    # its rules per request would change the key and make every lookup miss.
-    validate = ValidationCache().cached_validate_document
-    before = validate.cache_info()  # type: ignore[attr-defined]
-    for _ in range(3):
-        embedded_api.data(REGISTRATION_FORM, {"tenant": "shop", "operation": "SIGN_UP"})
-    after = validate.cache_info()  # type: ignore[attr-defined]
-    assert after.hits >= before.hits + 2
-    assert after.misses <= before.misses + 1
 
 
 def test_batched_requests_are_refused(embedded_api: Api) -> None:

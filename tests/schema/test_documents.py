@@ -1,0 +1,91 @@
+"""Each document is parsed and validated once (api.schema.documents); persisted queries by hash."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from typing import Any
+
+from api.schema import build_schema
+from tests.helpers.client import Api
+from tests.helpers.documents import REGISTRATION_FORM
+
+FORM_VARIABLES = {"tenant": "shop", "operation": "SIGN_UP"}
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _persisted(digest: str, query: str | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "variables": FORM_VARIABLES,
+        "extensions": {"persistedQuery": {"version": 1, "sha256Hash": digest}},
+    }
+    if query is not None:
+        body["query"] = query
+    return body
+
+
+def test_a_document_is_judged_once_and_every_request_still_executes() -> None:
+    schema = build_schema()
+    typo = "{ registrationFrom { enabled } }"
+    for _ in range(3):
+        assert asyncio.run(schema.execute("{ __typename }")).data == {"__typename": "Query"}
+        assert asyncio.run(schema.execute(typo)).errors  # a refusal is kept with its text too
+    info = schema.documents.judge.cache_info()
+    assert (info.misses, info.hits) == (2, 4)
+
+
+def test_a_schema_keeping_no_verdicts_judges_every_time() -> None:
+    schema = build_schema(documents=0)
+    for _ in range(2):
+        assert asyncio.run(schema.execute("{ __typename }")).data == {"__typename": "Query"}
+    assert schema.documents.judge.cache_info().misses == 2
+
+
+def test_the_limits_hold_for_a_document_seen_before() -> None:
+    schema = build_schema()
+    aliases = "query { " + " ".join(f"a{n}: __typename" for n in range(20)) + " }"
+    for _ in range(2):
+        result = asyncio.run(schema.execute(aliases))
+        assert result.data is None
+        assert result.errors
+        assert "aliases" in result.errors[0].message
+
+
+def test_a_persisted_query_runs_by_hash_once_sent_with_its_text(embedded_api: Api) -> None:
+    digest = _sha(REGISTRATION_FORM)
+    unknown = embedded_api.http.post("/graphql", json=_persisted(digest)).json()
+    # The words Apollo Client and urql look for before retrying with the document's text.
+    assert unknown["errors"][0]["message"] == "PersistedQueryNotFound"
+    assert unknown["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+    sent = embedded_api.http.post("/graphql", json=_persisted(digest, REGISTRATION_FORM)).json()
+    assert sent["data"]["registrationForm"]["tenant"] == "shop"
+    by_hash = embedded_api.http.post("/graphql", json=_persisted(digest)).json()
+    assert by_hash == sent
+
+
+def test_a_hash_never_stands_for_another_or_a_refused_document(embedded_api: Api) -> None:
+    digest = _sha(REGISTRATION_FORM)
+    other = "query Form { __typename }"
+    mismatch = embedded_api.http.post("/graphql", json=_persisted(digest, other)).json()
+    assert mismatch["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_HASH_MISMATCH"
+    assert "data" not in mismatch or mismatch["data"] is None
+    refused = "query { " + " ".join(f"a{n}: __typename" for n in range(20)) + " }"
+    answered = embedded_api.http.post("/graphql", json=_persisted(_sha(refused), refused)).json()
+    assert "aliases" in answered["errors"][0]["message"]
+    later = embedded_api.http.post("/graphql", json=_persisted(_sha(refused))).json()
+    assert later["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+
+
+def test_persisted_query_versions_other_than_1_are_refused(embedded_api: Api) -> None:
+    body = _persisted(_sha(REGISTRATION_FORM), REGISTRATION_FORM)
+    body["extensions"]["persistedQuery"]["version"] = 2
+    answered = embedded_api.http.post("/graphql", json=body).json()
+    assert answered["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_SUPPORTED"
+
+
+def test_a_body_without_query_or_hash_is_still_refused(embedded_api: Api) -> None:
+    response = embedded_api.http.post("/graphql", json={"variables": FORM_VARIABLES, "extensions": {}})
+    assert response.status_code == 400
