@@ -69,8 +69,24 @@ def worker_app(create_app: AppFactory) -> Any:
     except _RefusedError as refusal:  # the supervisor built the same app: something changed since
         _say(settings, refusal)
         raise server.failed_start() from None
-    gc.freeze()  # see _serve
+    _settle()
     return app
+
+
+# How long a thread running Python may keep the GIL while another waits for it (CPython's default: 5 ms).
+# The event loop gives the GIL up at every socket write; a thread doing CPU work (botocore building a
+# request, the embedded Cognito's moto code) then keeps it for a whole interval before the loop gets it
+# back, so an unrelated request waited ~3-7 ms under sign-up load; at 0.5 ms it waits ~1 ms
+# (bench/perf.py, the /healthz row).
+SWITCH_INTERVAL = 0.0005
+
+
+def _settle() -> None:
+    """The serving process, its app built: ready to answer."""
+    # Everything built so far (policies, schema, clients) lives as long as the process: keep it out of
+    # the cyclic collector's scans, which would otherwise walk thousands of tenants' objects each pass.
+    gc.freeze()
+    sys.setswitchinterval(SWITCH_INTERVAL)
 
 
 def _serve(settings: Settings, create_app: AppFactory, worker_app: Callable[[], Any]) -> int:
@@ -88,9 +104,7 @@ def _serve(settings: Settings, create_app: AppFactory, worker_app: Callable[[], 
     settings = replace(settings, port=sock.getsockname()[1])  # the port chosen, when REGAPI_PORT=0
     app = _build(settings, create_app)
     if settings.workers == 1:
-        # Everything built so far (policies, schema, clients) lives as long as the process: keep it out of
-        # the cyclic collector's scans, which would otherwise walk thousands of tenants' objects each pass.
-        gc.freeze()
+        _settle()
         with _metrics_endpoint(settings):
             server.run(app, sock, header_timeout=settings.header_timeout)
         return 0
