@@ -8,7 +8,7 @@ REGAPI_HOST ?= 127.0.0.1
 REGAPI_PORT ?= 8000
 export REGAPI_HOST REGAPI_PORT
 
-.PHONY: run test lint typecheck schema check clean redis-server readme-tools browser screenshots
+.PHONY: run test lint typecheck schema check clean redis-server readme-tools browser screenshots bench
 
 # The attempt-limit tests run against a real Redis; install it where it is missing (CI runs as root).
 redis-server:
@@ -50,6 +50,11 @@ typecheck: $(STAMP)
 
 test: lint typecheck redis-server readme-tools browser
 	$(BIN)/python -m pytest
+
+# Issue 15's figures, each beside its anchor measured in the same run (bench/perf.py), never part of `make test`;
+# `make bench BENCH_ARGS=--quick` for a short run. It installs wrk where missing and only targets 127.0.0.1.
+bench: $(STAMP)
+	$(BIN)/python bench/perf.py $(BENCH_ARGS)
 
 # The README's pictures of the pages (docs/screenshots), taken on demand, never by `make test`. The Japanese
 # pages need a font with Japanese glyphs on the machine taking them.
