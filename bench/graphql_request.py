@@ -1,6 +1,7 @@
-"""In-process cost of one GraphQL request, with regapi's schema, with and without the parser and
-validation caches, and of one policy decision. Prints microseconds per request; run with
-`.venv/bin/python bench/graphql_request.py`.
+"""In-process cost of one GraphQL request, with regapi's schema, with each document's verdict kept (what
+runs: api.schema.documents) and with none kept (every request parsed and validated). Prints microseconds
+per request; run with `.venv/bin/python bench/graphql_request.py`. The policy engine's figures are
+bench/policy_engine.py's, and all of issue 15's figures over HTTP bench/perf.py's.
 
 The baseline in the same run is a plain Starlette JSON route doing no GraphQL work, so the figures
 can be compared across machines as ratios.
@@ -21,8 +22,6 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from api.app import create_app
-from api.policy import Operation, evaluate, load_directory
-from api.policy.engine import PolicyRequest
 from api.schema import build_schema
 from api.settings import Settings
 
@@ -103,63 +102,20 @@ def baseline_app() -> Starlette:
     return Starlette(routes=[Route("/graphql", plain, methods=["POST"])])
 
 
-def decision_us() -> dict[str, float]:
-    tenants = load_directory(ROOT / "policies")
-    requests = {
-        "shop sign_up": (
-            tenants["shop"],
-            PolicyRequest(
-                Operation.SIGN_UP,
-                "ann@shop.example",
-                (("name", "Ann"), ("custom:plan", "pro")),
-                password="correct horse 42",
-            ),
-        ),
-        "acme invite": (
-            tenants["acme"],
-            PolicyRequest(
-                Operation.INVITE, "alice", (("email", "alice@acme.example"), ("custom:employee_id", "E123456"))
-            ),
-        ),
-        "acme first_sign_in": (
-            tenants["acme"],
-            PolicyRequest(
-                Operation.FIRST_SIGN_IN,
-                "alice",
-                (("name", "Alice"),),
-                password="Str0ng-Passw0rd!",
-                existing_attributes=frozenset({"email", "custom:employee_id"}),
-            ),
-        ),
-    }
-    figures = {}
-    for name, (policy, request) in requests.items():
-        runs = []
-        for _ in range(ROUNDS):
-            start = time.perf_counter()
-            for _ in range(2000):
-                evaluate(policy, request)
-            runs.append((time.perf_counter() - start) / 2000 * 1e6)
-        figures[name] = statistics.median(runs)
-    return figures
-
-
 async def main() -> None:
     cached = create_app(Settings(policy_dir=ROOT / "policies"))
     apps = {
         "plain starlette route (baseline)": baseline_app(),
-        "regapi, caches on": cached,
-        "regapi, no caches": uncached_app(cached),
+        "regapi, documents judged once": cached,
+        "regapi, judged every request": uncached_app(cached),
     }
     results = {name: await per_request_us(app) for name, app in apps.items()}
     base = results["plain starlette route (baseline)"]
     print(f"registrationForm request, in-process, median of {ROUNDS} rounds x {PER_ROUND}:")
     for name, value in results.items():
         print(f"  {name:<34} {value:8.1f} us/request  {value / base:6.1f}x baseline")
-    print(f"  cache speed-up: {results['regapi, no caches'] / results['regapi, caches on']:.1f}x")
-    print("policy engine, median us per decision:")
-    for name, value in decision_us().items():
-        print(f"  {name:<34} {value:8.2f} us")
+    judged_once = results["regapi, documents judged once"]
+    print(f"  judging each document once: {results['regapi, judged every request'] / judged_once:.1f}x faster")
 
 
 if __name__ == "__main__":
