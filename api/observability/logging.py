@@ -198,7 +198,7 @@ def configure(level: int = logging.INFO, stream: TextIO | None = None, log_forma
     # Neither format shows where a line was logged from, nor its thread or process: not looking them up
     # for every record (a stack walk, two lookups; Python's logging HOWTO, "Optimization") is a third
     # of what a request's access line costs.
-    logging._srcfile = None  # noqa: SLF001 - the documented switch
+    logging._srcfile = None  # the documented switch
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False

@@ -10,7 +10,7 @@ from strawberry.printer import print_schema
 
 from api.schema import build_schema
 from tests.helpers.client import Api
-from tests.helpers.documents import REGISTRATION_FORM, SIGN_IN, SIGN_UP
+from tests.helpers.documents import SIGN_IN, SIGN_UP
 
 SDL = Path(__file__).resolve().parents[2] / "schema.graphql"
 
