@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from api.policy.decision import Violation
 from api.policy.model import (
     CUSTOM_ATTRIBUTE,
     RESERVED_ATTRIBUTES,
     STANDARD_ATTRIBUTES,
     VERIFICATION_ATTRIBUTES,
-    AttributeRule,
     AttributeSpec,
     Operation,
     Policy,
@@ -26,15 +27,17 @@ class Problem:
     fix: str
 
 
-def contradictions(policy: Policy) -> list[Problem]:
+def contradictions(policy: Policy, attributes: Mapping[str, AttributeSpec]) -> list[Problem]:
+    """`attributes`: the policy's attribute rules as compiled for the engine (TenantPolicy.attributes)."""
     problems: list[Problem] = []
-    for name, rule in policy.attributes.items():
-        problems += _attribute(name, rule)
+    for spec in attributes.values():
+        problems += _attribute(spec)
     problems += _approval(policy) + _email_domains(policy) + _api_keys(policy) + _webhooks(policy)
     return problems + _pages(policy)
 
 
-def _attribute(name: str, rule: AttributeRule) -> list[Problem]:
+def _attribute(spec: AttributeSpec) -> list[Problem]:
+    name, rule = spec.name, spec.rule
     at: Path = ("attributes", name)
     if name in RESERVED_ATTRIBUTES:
         return [Problem(at, f"{name} is written by Cognito only", f"remove {name}: no client may ever set it")]
@@ -68,7 +71,6 @@ def _attribute(name: str, rule: AttributeRule) -> list[Problem]:
                     f"remove {op} from required",
                 )
             )
-    spec = AttributeSpec.compile(name, rule)
     for op in sorted(spec.required_ops - spec.writable_ops):
         if op is Operation.FIRST_SIGN_IN and not rule.mutable:
             # Can never be satisfied: the user exists by the first sign-in, and write-once means creation only.
@@ -81,8 +83,10 @@ def _attribute(name: str, rule: AttributeRule) -> list[Problem]:
     if rule.min_length is not None and rule.max_length is not None and rule.min_length > rule.max_length:
         problems.append(Problem((*at, "min_length"), "min_length is larger than max_length", "lower min_length"))
     for value in rule.enum or []:
-        failures = [v.code.value for v in check_value(spec, value)]
-        if failures:
+        found: list[Violation] = []
+        check_value(spec, value, found)
+        if found:
+            failures = [v.code.value for v in found]
             problems.append(
                 Problem(
                     (*at, "enum"),

@@ -44,6 +44,8 @@ OperationName = Literal["invite", "sign_up", "first_sign_in", "profile_update", 
 CREATING: frozenset[Operation] = frozenset({Operation.INVITE, Operation.SIGN_UP})
 # The operations that change a user who exists: they send only what changes.
 UPDATING: frozenset[Operation] = frozenset({Operation.PROFILE_UPDATE, Operation.ADMIN_UPDATE})
+EVERY_OPERATION: frozenset[Operation] = frozenset(Operation)
+_OPERATIONS: Mapping[str, Operation] = {op.value: op for op in Operation}  # by the policy file's names
 CharClass = Literal["lowercase", "uppercase", "digits", "symbols"]
 # Every character class a password policy can require: the one list of their names.
 CHARACTER_CLASSES: tuple[CharClass, ...] = get_args(CharClass)
@@ -291,17 +293,18 @@ class AttributeSpec:
 
     @classmethod
     def compile(cls, name: str, rule: AttributeRule) -> AttributeSpec:
+        # Run for every attribute of every file at start-up: dictionary lookups, not Operation(name) calls.
         if rule.writable_by is not None:
-            writable = frozenset(Operation(op) for op in rule.writable_by)
+            writable = frozenset(_OPERATIONS[op] for op in rule.writable_by)
         elif rule.mutable:
-            writable = frozenset(Operation)
+            writable = EVERY_OPERATION
         else:  # write-once: only when the user is created
             writable = CREATING
         return cls(
             name=name,
             rule=rule,
             writable_ops=writable,
-            required_ops=frozenset(Operation(op) for op in rule.required),
+            required_ops=frozenset(_OPERATIONS[op] for op in rule.required),
             regex=re.compile(rule.pattern) if rule.pattern is not None else None,
         )
 
@@ -315,7 +318,14 @@ class TenantPolicy:
     path: Path
     policy: Policy
     attributes: Mapping[str, AttributeSpec] = field(init=False, repr=False)
+    # The attributes each operation requires, in the policy's order (empty for most operations).
+    required: Mapping[Operation, tuple[str, ...]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         compiled = {name: AttributeSpec.compile(name, rule) for name, rule in self.policy.attributes.items()}
         object.__setattr__(self, "attributes", compiled)
+        required: dict[Operation, tuple[str, ...]] = {}
+        for spec in compiled.values():
+            for op in spec.required_ops:
+                required[op] = (*required.get(op, ()), spec.name)
+        object.__setattr__(self, "required", required)

@@ -1,9 +1,8 @@
-"""The individual checks the engine combines; each returns violations and never raises."""
+"""The individual checks the engine combines; each adds what it finds to a list of violations and never raises."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date
 
 from api.policy.addresses import is_email
@@ -42,35 +41,30 @@ def _matches_format(fmt: str, value: str) -> bool:
     return pattern.match(value) is not None
 
 
-def check_value(spec: AttributeSpec, value: str) -> Iterator[Violation]:
-    """Characters, format, pattern, enum and length of one attribute value."""
+def check_value(spec: AttributeSpec, value: str, found: list[Violation], field: str = "attributes") -> None:
+    """Characters, format, pattern, enum and length of one attribute value; what it misses goes into `found`
+    (`field`: the input field the value came in, "username" for an e-mail username)."""
     name, rule = spec.name, spec.rule
     if forbidden_characters(value, line_breaks=rule.multiline):
         what = "" if rule.multiline else "line breaks, "
-        yield Violation(
-            ViolationCode.INVALID_CHARACTER,
-            "attributes",
-            name,
-            f"{name} cannot contain {what}control characters or invisible formatting characters.",
-        )
+        message = f"{name} cannot contain {what}control characters or invisible formatting characters."
+        found.append(Violation(ViolationCode.INVALID_CHARACTER, field, name, message))
     # Without a max_length of its own, Cognito's cap on string attributes still applies.
     limit = rule.max_length if rule.max_length is not None else MAX_ATTRIBUTE_LENGTH
     if len(value) > limit:
-        yield Violation(ViolationCode.TOO_LONG, "attributes", name, f"{name} must be at most {limit} characters.")
+        found.append(Violation(ViolationCode.TOO_LONG, field, name, f"{name} must be at most {limit} characters."))
     if rule.min_length is not None and len(value) < rule.min_length:
-        yield Violation(
-            ViolationCode.TOO_SHORT, "attributes", name, f"{name} must be at least {rule.min_length} characters."
-        )
+        message = f"{name} must be at least {rule.min_length} characters."
+        found.append(Violation(ViolationCode.TOO_SHORT, field, name, message))
     if rule.format is not None and not _matches_format(rule.format, value):
-        yield Violation(
-            ViolationCode.INVALID_FORMAT, "attributes", name, f"{name} must be {_FORMAT_HINT[rule.format]}."
-        )
+        message = f"{name} must be {_FORMAT_HINT[rule.format]}."
+        found.append(Violation(ViolationCode.INVALID_FORMAT, field, name, message))
     if rule.enum is not None and value not in rule.enum:
-        yield Violation(
-            ViolationCode.VALUE_NOT_ALLOWED, "attributes", name, f"{name} must be one of: {', '.join(rule.enum)}."
-        )
+        message = f"{name} must be one of: {', '.join(rule.enum)}."
+        found.append(Violation(ViolationCode.VALUE_NOT_ALLOWED, field, name, message))
     if spec.regex is not None and spec.regex.fullmatch(value) is None:
-        yield Violation(ViolationCode.PATTERN_MISMATCH, "attributes", name, f"{name} does not have the expected form.")
+        message = f"{name} does not have the expected form."
+        found.append(Violation(ViolationCode.PATTERN_MISMATCH, field, name, message))
 
 
 def domain_allowed(domains: EmailDomains, email: str) -> bool:
@@ -91,25 +85,36 @@ def domain_allowed(domains: EmailDomains, email: str) -> bool:
     return not (domains.deny is not None and listed(domains.deny))
 
 
-def check_password(rules: PasswordConfig, password: str, field: str) -> Iterator[Violation]:
-    """Every rule the password misses, so a form can show them all at once."""
+def check_password(rules: PasswordConfig, password: str, field: str, found: list[Violation]) -> None:
+    """Every rule the password misses goes into `found`, so a form can show them all at once."""
     if len(password) < rules.min_length:
-        yield Violation(ViolationCode.PASSWORD_TOO_SHORT, field, None, f"Use at least {rules.min_length} characters.")
+        found.append(
+            Violation(ViolationCode.PASSWORD_TOO_SHORT, field, None, f"Use at least {rules.min_length} characters.")
+        )
     if len(password) > MAX_PASSWORD_LENGTH:
-        yield Violation(ViolationCode.PASSWORD_TOO_LONG, field, None, f"Use at most {MAX_PASSWORD_LENGTH} characters.")
+        found.append(
+            Violation(ViolationCode.PASSWORD_TOO_LONG, field, None, f"Use at most {MAX_PASSWORD_LENGTH} characters.")
+        )
     if password != password.strip():
-        yield Violation(ViolationCode.PASSWORD_INVALID_CHARACTER, field, None, "Do not start or end with a space.")
+        found.append(
+            Violation(ViolationCode.PASSWORD_INVALID_CHARACTER, field, None, "Do not start or end with a space.")
+        )
     if forbidden_characters(password):
-        yield Violation(
-            ViolationCode.PASSWORD_INVALID_CHARACTER, field, None, "Use no control or invisible formatting characters."
+        found.append(
+            Violation(
+                ViolationCode.PASSWORD_INVALID_CHARACTER,
+                field,
+                None,
+                "Use no control or invisible formatting characters.",
+            )
         )
     required = rules.require
     # Case changes and regular expressions run in C; a generator per character class would not.
     if "lowercase" in required and password.upper() == password:
-        yield Violation(ViolationCode.PASSWORD_NEEDS_LOWERCASE, field, None, "Add a lowercase letter.")
+        found.append(Violation(ViolationCode.PASSWORD_NEEDS_LOWERCASE, field, None, "Add a lowercase letter."))
     if "uppercase" in required and password.lower() == password:
-        yield Violation(ViolationCode.PASSWORD_NEEDS_UPPERCASE, field, None, "Add an uppercase letter.")
+        found.append(Violation(ViolationCode.PASSWORD_NEEDS_UPPERCASE, field, None, "Add an uppercase letter."))
     if "digits" in required and _DIGIT.search(password) is None:
-        yield Violation(ViolationCode.PASSWORD_NEEDS_DIGIT, field, None, "Add a digit.")
+        found.append(Violation(ViolationCode.PASSWORD_NEEDS_DIGIT, field, None, "Add a digit."))
     if "symbols" in required and _SYMBOL.search(password) is None:
-        yield Violation(ViolationCode.PASSWORD_NEEDS_SYMBOL, field, None, "Add a symbol such as ! or #.")
+        found.append(Violation(ViolationCode.PASSWORD_NEEDS_SYMBOL, field, None, "Add a symbol such as ! or #."))

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import gc
 import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from api.policy import PolicyError, PolicyLoadError, TenantPolicy, load_directory, load_policy
+from api.policy.loader import load_each
+from api.policy.yaml_reading import NotPlainError, SafeLoader, read_plain
 
 REPO = Path(__file__).resolve().parents[2]
 POLICIES = REPO / "policies"
@@ -440,3 +444,129 @@ def test_revision_follows_the_file_bytes(tmp_path: Path) -> None:
 
 def test_demo_files_have_different_revisions() -> None:
     assert load_policy(POLICIES / "acme.yaml").revision != load_policy(POLICIES / "shop.yaml").revision
+
+
+# ------------------------------------------------------------------ the quick reading and the full one
+
+# Plain YAML: what api.policy.plain_yaml reads itself. Each must read as PyYAML's SafeLoader reads it.
+PLAIN_YAML = [
+    "a: b\n",
+    "a: 1\nb: -2\nc: 0x1F\nd: 0o17\ne: 017\nf: 1_000\ng: 1:30\nh: 0b101\n",
+    "a: 1.5\nb: .inf\nc: -.Inf\nd: 1e3\ne: 6.8523015e+5\nf: 190:20:30.15\n",
+    "a: yes\nb: No\nc: on\nd: OFF\ne: true\nf: False\ng: y\n",
+    "a: ~\nb: null\nc:\nd: Null\n",
+    "a: '1'\nb: \"yes\"\nc: 'null'\nd: \"\"\ne: ''\n",
+    "a: |\n  two\n  lines\nb: >\n  folded\n  text\n",
+    "a: [1, two, 'three', yes]\nb: {c: d, e: [f]}\nc: []\nd: {}\n",
+    "a:\n  - b: 1\n    c: [x]\n  - - nested\n    - list\n",
+    "1: one\ntrue: two\n~: three\n1.5: four\n",
+    "a: plain text with spaces\nb: 'it''s'\nc: \"tab\\there\"\nd: é\ne: x # comment\n",
+    "--- \na: b\n...\n",
+    "%YAML 1.1\n---\na: b\n",
+    "a: '-'\nb: .\nc: :x\nd: =x\ne: x=\n",
+]
+
+# Not plain: the full reading takes these (and refuses or reads them with PyYAML's rules).
+NOT_PLAIN_YAML = [
+    "a: &x b\nc: *x\n",  # an alias, even of a scalar
+    "a: &x [1]\nb: *x\n",
+    "a: *x\n",  # an alias of nothing
+    "a: !!str 1\n",  # any tag
+    "a: !custom b\n",
+    "a: 2024-01-01\n",  # a timestamp
+    "<<: {a: 1}\nb: 2\n",  # a merge key
+    "a: =\n",  # YAML's "value" type
+    "? [a]\n: b\n",  # a key that is a list
+    "a: 1\na: 2\n",  # a key given twice
+    "1: a\n'1': b\n",  # one key to the full reading, spelt twice
+    "a: b\n---\nc: d\n",  # two documents
+    "",
+    "- a\n",  # not a mapping
+    "plain\n",
+    "a: [\n",  # a syntax error
+    "a:\n\tb: 1\n",
+    "a: " + "[" * 20 + "]" * 20 + "\n",  # deeper than MAX_DEPTH
+]
+
+
+def _plain(text: str) -> object:
+    loader = SafeLoader(text)
+    try:
+        return read_plain(loader)
+    finally:
+        loader.dispose()
+
+
+@pytest.mark.parametrize("text", PLAIN_YAML)
+def test_plain_reading_reads_as_pyyaml_does(text: str) -> None:
+    data = _plain(text)
+    assert data == yaml.load(text, Loader=SafeLoader)  # noqa: S506 (the safe loader)
+    assert repr(data) == repr(yaml.load(text, Loader=SafeLoader))  # noqa: S506 (True is not 1, 1.0 is not 1)
+
+
+@pytest.mark.parametrize("text", NOT_PLAIN_YAML)
+def test_plain_reading_leaves_the_rest_to_the_full_reading(text: str) -> None:
+    with pytest.raises(NotPlainError):
+        _plain(text)
+
+
+def test_the_demo_files_are_read_the_quick_way() -> None:
+    # Not a timing: if the demo files stopped being plain, every start-up would take the full reading.
+    for name in ("acme", "shop", "coop"):
+        path = POLICIES / f"{name}.yaml"
+        assert _plain(path.read_text(encoding="utf-8"))["version"] == 1
+
+
+def test_a_valid_file_that_is_not_plain_loads_the_same(tmp_path: Path) -> None:
+    named = edit(ACME, "  primary_color:", "  display_name: {en: acme}\n  primary_color:")
+    pairs = [
+        (ACME, edit(ACME, "display_name: ACME Corp", "display_name: !!str ACME Corp")),  # a tag
+        (named, edit(edit(named, "{en: acme}", "{en: *pool}"), "user_pool: acme", "user_pool: &pool acme")),  # an alias
+    ]
+    for plain, other in pairs:
+        with pytest.raises(NotPlainError):
+            _plain(other)
+        expected = load_policy(write(tmp_path, plain))
+        loaded = load_policy(write(tmp_path, other))
+        assert loaded.policy == expected.policy
+        assert loaded.attributes == expected.attributes
+
+
+def test_anchors_of_lists_and_maps_are_refused(tmp_path: Path) -> None:
+    # A few bytes of aliases can expand into millions of nodes ("billion laughs").
+    text = edit(ACME, "  require: [lowercase, uppercase, digits, symbols]", "  require: &classes [lowercase]")
+    text = edit(text, "    required: [invite]\n    format: email", "    required: *classes\n    format: email")
+    error = only_error(write(tmp_path, text))
+    assert error.message == "YAML syntax: anchors and aliases (&name, *name) are not allowed in policy files"
+
+
+def test_deep_nesting_is_refused(tmp_path: Path) -> None:
+    error = only_error(write(tmp_path, ACME + "x: " + "[" * 20 + "]" * 20 + "\n"))
+    assert error.message == "YAML syntax: nested deeper than 16 levels"
+
+
+def test_loading_leaves_no_cyclic_garbage(tmp_path: Path) -> None:
+    # load_each keeps the cyclic collector off while it loads: sound only while loading a file, good or
+    # broken, leaves nothing that only the collector could free.
+    write(tmp_path, ACME, "acme.yaml")
+    write(tmp_path, ACME, "acme.yml")
+    write(tmp_path, SHOP, "Shop.yaml")
+    write(tmp_path, "a: [\n", "syntax.yaml")
+    write(tmp_path, "a:\n\tb: 1\n", "tab.yaml")
+    write(tmp_path, edit(ACME, "  self_signup: false", "  self_sigup: false"), "unknown.yaml")
+    write(tmp_path, ACME + "attributes:\n  sub: {}\n", "twice.yaml")
+    write(tmp_path, edit(SHOP, "  custom:plan: {en: Plan", "  custom:plans: {en: Plan"), "contradiction.yaml")
+    (tmp_path / "latin1.yaml").write_bytes("K\xf6ln".encode("latin-1"))
+    expected = {"acme"}, {"acme.yml", "Shop.yaml", "syntax.yaml", "tab.yaml", "unknown.yaml", "twice.yaml"}
+    load_each(tmp_path)  # imports and caches first
+    gc.collect()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        tenants, refused = load_each(tmp_path)
+        assert gc.collect() == 0
+    finally:
+        if enabled:
+            gc.enable()
+    assert set(tenants) == expected[0]
+    assert expected[1] < {path.name for path in refused}
