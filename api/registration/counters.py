@@ -21,6 +21,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol, cast
 
+from api.registration.expiring import Expiring
+
 # A slot whose attempt never reported back (a crashed process) is freed after this long; attempts are
 # bounded by the Cognito deadline, far below it.
 SLOT_SECONDS = 120
@@ -58,39 +60,46 @@ class _Entry:
     window: int
     failures: list[float] = field(default_factory=list)
     in_flight: dict[str, float] = field(default_factory=dict)
+    scheduled: bool = False  # whether it has a deadline in `Expiring`
 
-    def expire(self, now: float) -> bool:
-        """Forget what has expired; whether anything is left."""
+    def expire(self, now: float) -> None:
+        """Forget what has expired."""
         self.failures = [t for t in self.failures if t > now - self.window]
         self.in_flight = {k: t for k, t in self.in_flight.items() if t > now - SLOT_SECONDS}
-        return bool(self.failures or self.in_flight)
+
+    def live_until(self, now: float) -> float | None:
+        self.expire(now)
+        ends = [t + self.window for t in self.failures] + [t + SLOT_SECONDS for t in self.in_flight.values()]
+        return max(ends, default=None)
 
 
 class MemoryFailures:
-    """For one process. Every step is synchronous (no await inside), so it is atomic on the event loop."""
+    """For one process. Every step is synchronous (no await inside), so it is atomic on the event loop.
 
-    SWEEP_EVERY = 1024  # reservations between sweeps of expired entries (usernames never seen again)
+    An entry holding only attempts in flight goes when the last of them is released (unknown usernames
+    leave nothing behind, and cost no deadline); one that keeps failures gets a deadline, and is
+    dropped a few at a time once they expired (`Expiring`), never by a walk over every username."""
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
-        self._entries: dict[str, _Entry] = {}
+        self._entries: Expiring[_Entry] = Expiring(_Entry.live_until)
         self._clock = clock
-        self._until_sweep = self.SWEEP_EVERY
+
+    def __len__(self) -> int:
+        """Usernames held: with failures or attempts in flight, or expired and not swept yet."""
+        return len(self._entries)
 
     def _entry(self, key: str, window: int, now: float) -> _Entry:
-        entry = self._entries.setdefault(key, _Entry(window))
+        entry = self._entries.get(key)
+        if entry is None:
+            entry = _Entry(window)
+            self._entries.add(key, entry)
         entry.window = window  # the policy may have changed it
         entry.expire(now)
         return entry
 
-    def _sweep(self, now: float) -> None:
-        self._until_sweep -= 1
-        if self._until_sweep <= 0:
-            self._until_sweep = self.SWEEP_EVERY
-            self._entries = {k: e for k, e in self._entries.items() if e.expire(now)}
-
     async def reserve(self, key: str, limit: int, window: int) -> Slot | int:
         now = self._clock()
-        self._sweep(now)
+        self._entries.sweep(now)
         entry = self._entry(key, window, now)
         if len(entry.failures) + len(entry.in_flight) >= limit:
             return _wait(entry.failures, limit, window, now)
@@ -104,7 +113,10 @@ class MemoryFailures:
         if entry.in_flight.pop(slot.token, None) is not None and failed:
             entry.failures.append(now)
         if not entry.failures and not entry.in_flight:
-            del self._entries[slot.key]  # unknown usernames leave nothing behind
+            self._entries.pop(slot.key)
+        elif entry.failures and not entry.scheduled:
+            entry.scheduled = True  # once: when the deadline comes, the sweep sets the next one
+            self._entries.schedule(slot.key, now + entry.window)
 
 
 # KEYS[1] failures (sorted set of failure times), KEYS[2] attempts in flight (sorted set of start times).

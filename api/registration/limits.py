@@ -29,6 +29,7 @@ from api.observability import audit, metrics
 from api.policy.model import AttemptLimits
 from api.registration.counters import FailureCounter, MemoryFailures, RedisFailures, Slot
 from api.registration.failures import Refused, too_many
+from api.registration.memory_windows import MemoryWindows
 from api.registration.outcomes import ErrorCode
 from api.registration.requests import Caller
 from api.registration.tenancy import Target
@@ -78,7 +79,7 @@ class AttemptLimiter:
             storage = storage_from_string(f"async+{storage_uri}", implementation="redispy")
             self._failures = RedisFailures(storage_uri)
         else:
-            storage = storage_from_string("async+memory://")
+            storage = MemoryWindows()  # not limits' "async+memory://": its upkeep walks every key
             self._failures = MemoryFailures()
         self._limiter = MovingWindowRateLimiter(storage)
 

@@ -8,7 +8,10 @@ still be answered. Memory for one process; Redis (SET NX, atomic) when several s
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Protocol
+
+from api.registration.expiring import Expiring
 
 
 class SingleUse(Protocol):
@@ -21,23 +24,34 @@ class SingleUse(Protocol):
         ...
 
 
-class MemorySingleUse:
-    """Synchronous steps (no await inside), so atomic on the event loop."""
+def _live_until(expires: float, now: float) -> float | None:
+    return expires if expires > now else None
 
-    def __init__(self) -> None:
-        self._claimed: dict[str, float] = {}
+
+class MemorySingleUse:
+    """Synchronous steps (no await inside), so atomic on the event loop. Expired claims are dropped a
+    few at a time (`Expiring`), never by a walk over all of them."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._claimed: Expiring[float] = Expiring(_live_until)
+        self._clock = clock
+
+    def __len__(self) -> int:
+        """Claims held: live ones, and expired ones not swept yet."""
+        return len(self._claimed)
 
     async def claim(self, key: str, seconds: int) -> bool:
-        now = time.monotonic()
-        if len(self._claimed) > 10_000:  # forget the expired ones now and then
-            self._claimed = {k: t for k, t in self._claimed.items() if t > now}
-        if self._claimed.get(key, 0.0) > now:
+        now = self._clock()
+        self._claimed.sweep(now)
+        expires = self._claimed.get(key)
+        if expires is not None and expires > now:
             return False
-        self._claimed[key] = now + seconds
+        expires = now + seconds
+        self._claimed.add(key, expires, until=expires)
         return True
 
     async def release(self, key: str) -> None:
-        self._claimed.pop(key, None)
+        self._claimed.pop(key)
 
 
 class RedisSingleUse:
