@@ -89,3 +89,17 @@ def test_persisted_query_versions_other_than_1_are_refused(embedded_api: Api) ->
 def test_a_body_without_query_or_hash_is_still_refused(embedded_api: Api) -> None:
     response = embedded_api.http.post("/graphql", json={"variables": FORM_VARIABLES, "extensions": {}})
     assert response.status_code == 400
+
+
+def test_the_memory_of_documents_and_hashes_is_bounded() -> None:
+    schema = build_schema(documents=2)
+    texts = [f"query Q{n} {{ __typename }}" for n in range(3)]
+    for text in texts:
+        verdict = schema.documents.verdict(text, {"persistedQuery": {"version": 1, "sha256Hash": _sha(text)}})
+        assert verdict.document is not None
+        assert not verdict.errors
+    assert schema.documents.judge.cache_info().currsize == 2
+    evicted = schema.documents.verdict(None, {"persistedQuery": {"version": 1, "sha256Hash": _sha(texts[0])}})
+    assert evicted.errors[0].extensions == {"code": "PERSISTED_QUERY_NOT_FOUND"}
+    kept = schema.documents.verdict(None, {"persistedQuery": {"version": 1, "sha256Hash": _sha(texts[2])}})
+    assert kept.document is not None
