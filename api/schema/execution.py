@@ -19,6 +19,7 @@ from typing import Any, cast
 
 import strawberry
 from graphql import ASTValidationRule, DocumentNode, GraphQLError, execute
+from strawberry.exceptions import MissingQueryError
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
@@ -73,9 +74,13 @@ class Schema(strawberry.Schema):
                 DEFAULT_ALLOWED if allowed_operation_types is None else frozenset(allowed_operation_types),
                 operation_extensions,
             )
-        except Exception:  # no document, or a mutation sent by GET: the view answers 400
-            observed.refused(time.perf_counter() - started)
+        except (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError):
+            observed.refused(time.perf_counter() - started)  # the view answers 400
             raise
+        except Exception as error:  # a bug: answered as strawberry answers it, masked ("Unexpected error.")
+            unexpected = [GraphQLError(str(error), original_error=error)]
+            log_errors(unexpected)
+            result = ExecutionResult(data=None, errors=public(unexpected, hide_suggestions=self._hide_suggestions))
         observed.finish(context_value, result, time.perf_counter() - started)
         return result
 
