@@ -14,6 +14,7 @@ Run: `.venv/bin/python bench/perf.py [--rounds N] [--seconds S] [--quick]
 [--only graphql|loop|policy]` (or `make bench BENCH_ARGS=--quick`). It prints the machine, a Markdown table
 for the README, then each round. Progress goes to stderr. Every server is a child process on 127.0.0.1;
 wrk is installed from Debian's packages where missing; every child is stopped on exit, Ctrl-C included.
+bench/wrk.py installs and runs wrk and reads its report; bench/children.py starts and stops the processes.
 """
 
 from __future__ import annotations
@@ -26,30 +27,28 @@ import platform
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from types import FrameType
-from typing import Any
 
 import httpx
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH = ROOT / "bench"
 if str(ROOT) not in sys.path:  # run as `python bench/perf.py`: the `bench` modules are the root's
     sys.path.insert(0, str(ROOT))
 
+from bench.children import HOST, Children, Server, child_environment, free_port, wait_ready  # noqa: E402
 from bench.graphql_request import FORM  # noqa: E402
+from bench.wrk import BenchError, WrkReport, ensure_wrk, say, wrk_command  # noqa: E402
 
-HOST = "127.0.0.1"  # the only address this benchmark ever talks to
 CONNECTIONS = 16
 FORM_BODY = json.dumps({"query": FORM, "variables": {"tenant": "shop", "operation": "SIGN_UP"}}).encode()
 SIGN_UP = (
@@ -70,13 +69,8 @@ GOAL_DECISION_US = 20.0  # one decision, 1 to 5 violations, at most this
 GOAL_LOAD_S = 5.0  # loading 10,000 tenant files under this
 TENANT_FILES = 10_000
 PACKAGES = ("strawberry-graphql", "graphql-core", "starlette", "uvicorn", "moto")  # the machine line's
-REPORT = re.compile(r"^BENCH-REPORT (\{.*\})$", re.MULTILINE)
 BASELINE = "baseline json.loads"  # bench/policy_engine.py's name for its baseline figure
 VIOLATIONS = re.compile(r"^(\d+) violations?$")
-
-
-class BenchError(Exception):
-    """Something that makes the figures meaningless: said in one message, and the run stops."""
 
 
 # -- the signUp requests ------------------------------------------------------------------------------
@@ -108,152 +102,6 @@ def bench_policies(source: Path, target: Path) -> None:
     policy = yaml.safe_load(shop.read_text(encoding="utf-8"))
     policy["limits"] = {**policy.get("limits", {}), **BENCH_LIMITS}
     shop.write_text(yaml.safe_dump(policy, sort_keys=False, allow_unicode=True), encoding="utf-8")
-
-
-# -- wrk ----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class WrkReport:
-    """What bench/report.lua prints at the end of a wrk run."""
-
-    requests: int
-    seconds: float
-    p50_ms: float
-    p99_ms: float
-    errors: dict[str, int]  # connect, read, write, timeout (socket errors) and status (answers >= 400)
-    counts: dict[str, int] = field(default_factory=dict)  # a script's own counters (signup.lua's typenames)
-
-    @property
-    def rps(self) -> float:
-        return self.requests / self.seconds
-
-    def problems(self) -> str:
-        """The socket errors and non-2xx answers, or an empty string."""
-        return ", ".join(f"{name} {count}" for name, count in self.errors.items() if count)
-
-
-ERROR_FIELDS = ("connect", "read", "write", "timeout", "status")
-
-
-def parse_report(output: str) -> WrkReport:
-    match = REPORT.search(output)
-    if match is None:
-        raise BenchError(f"wrk printed no BENCH-REPORT line:\n{output}")
-    raw: dict[str, int] = json.loads(match.group(1))
-    known = {"requests", "duration_us", "p50_us", "p99_us", "max_us", *ERROR_FIELDS}
-    return WrkReport(
-        requests=raw["requests"],
-        seconds=raw["duration_us"] / 1e6,
-        p50_ms=raw["p50_us"] / 1e3,
-        p99_ms=raw["p99_us"] / 1e3,
-        errors={name: raw[name] for name in ERROR_FIELDS},
-        counts={name: value for name, value in raw.items() if name not in known},
-    )
-
-
-def wrk_command(url: str, script: str, seconds: int, connections: int) -> list[str]:
-    """One wrk thread (a second one would take the servers' cores); whole seconds, as wrk wants them."""
-    return ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(BENCH / script), url]
-
-
-def ensure_wrk() -> str:
-    """wrk's version line, installing Debian's package where it is missing (as the Makefile installs Redis)."""
-    if shutil.which("wrk") is None:
-        say("wrk is missing: apt-get install -y wrk")
-        for step in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "wrk"]):
-            if subprocess.run(step, stdout=subprocess.DEVNULL, check=False).returncode != 0:
-                break
-        if shutil.which("wrk") is None:
-            raise BenchError("wrk is missing and could not be installed: apt-get install wrk (Debian's package)")
-    found = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
-    first = (found.stdout or found.stderr).splitlines()
-    return first[0].split(" [")[0] if first else "wrk"
-
-
-# -- child processes ----------------------------------------------------------------------------------
-
-
-class Children:
-    """Every process this run starts; `stop_all` ends them (terminate, then kill), whatever ended the run."""
-
-    def __init__(self) -> None:
-        self._processes: list[subprocess.Popen[Any]] = []
-
-    def start(self, args: Sequence[str], **options: Any) -> subprocess.Popen[Any]:
-        process: subprocess.Popen[Any] = subprocess.Popen(args, **options)
-        self._processes.append(process)
-        return process
-
-    def stop(self, process: subprocess.Popen[Any]) -> None:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        if process in self._processes:
-            self._processes.remove(process)
-
-    def stop_all(self) -> None:
-        for process in list(reversed(self._processes)):
-            self.stop(process)
-
-    def wrk(self, command: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-        # Its own environment plus the script's variables; bench/*.lua reads them with os.getenv.
-        return self.start(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-
-    def finish(self, process: subprocess.Popen[str], seconds: float) -> WrkReport:
-        try:
-            output, _ = process.communicate(timeout=seconds + 30)
-        finally:
-            self.stop(process)
-        if process.returncode != 0:
-            raise BenchError(f"wrk exited with {process.returncode}:\n{output}")
-        return parse_report(output)
-
-    def run_wrk(self, command: list[str], seconds: float, env: dict[str, str] | None = None) -> WrkReport:
-        return self.finish(self.wrk(command, env), seconds)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@dataclass
-class Server:
-    name: str
-    url: str
-    process: subprocess.Popen[Any]
-    log: Path
-
-    def tail(self, lines: int = 30) -> str:
-        text = self.log.read_text(encoding="utf-8", errors="replace").splitlines()
-        return "\n".join(text[-lines:])
-
-
-def wait_ready(server: Server, ready: Callable[[httpx.Client], bool], timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    with httpx.Client(timeout=5) as client:
-        while time.monotonic() < deadline:
-            if server.process.poll() is not None:
-                raise BenchError(f"{server.name} exited with {server.process.returncode}; its log:\n{server.tail()}")
-            with contextlib.suppress(httpx.HTTPError):
-                if ready(client):
-                    return
-            time.sleep(0.2)
-    raise BenchError(f"{server.name} did not start within {timeout:g} s; its log:\n{server.tail()}")
-
-
-def child_environment(**extra: str) -> dict[str, str]:
-    """This process's environment without any REGAPI_* setting (the run measures regapi's defaults, as
-    `make run` starts it, and listens on 127.0.0.1 whatever REGAPI_HOST says), plus `extra`."""
-    env = {name: value for name, value in os.environ.items() if not name.startswith("REGAPI_")}
-    return {**env, **extra}
 
 
 def start_regapi(children: Children, workdir: Path, name: str, **settings: str) -> Server:
@@ -449,10 +297,6 @@ def measure_policy(children: Children) -> PolicyFigures:
 
 
 # -- the report ---------------------------------------------------------------------------------------
-
-
-def say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def spread(values: Sequence[float], unit: str = "x", digits: int = 2) -> str:

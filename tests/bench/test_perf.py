@@ -17,7 +17,7 @@ import api.schema
 from api.app import create_app
 from api.policy import load_directory
 from api.settings import Settings
-from bench import anchors, perf
+from bench import anchors, perf, wrk
 from bench.graphql_request import FORM
 from tests.helpers import DEMO_POLICIES
 from tests.helpers.server import LiveServer
@@ -148,7 +148,7 @@ def test_the_sign_up_request_signs_up_new_users_past_the_demo_limits(regapi: htt
 
 
 def test_the_wrk_report_is_read_from_its_line() -> None:
-    report = perf.parse_report(RECORDED)
+    report = wrk.parse_report(RECORDED)
     assert (report.requests, report.p50_ms, report.p99_ms) == (31606, 0.962, 2.19)
     assert report.rps == pytest.approx(31606 / 2.002129)
     assert report.problems() == ""
@@ -156,17 +156,17 @@ def test_the_wrk_report_is_read_from_its_line() -> None:
 
 
 def test_the_scripts_counters_come_with_the_report() -> None:
-    report = perf.parse_report(RECORDED_SIGN_UPS)
+    report = wrk.parse_report(RECORDED_SIGN_UPS)
     assert report.counts == {"succeeded": 1630, "denied": 0, "failed": 3, "other": 1}
 
 
 def test_socket_errors_and_non_2xx_answers_are_told() -> None:
-    assert perf.parse_report(RECORDED_ERRORS).problems() == "read 2, status 9694"
+    assert wrk.parse_report(RECORDED_ERRORS).problems() == "read 2, status 9694"
 
 
 def test_a_run_without_a_report_line_stops_the_benchmark() -> None:
-    with pytest.raises(perf.BenchError, match="no BENCH-REPORT"):
-        perf.parse_report(RECORDED.split("BENCH-REPORT", maxsplit=1)[0])
+    with pytest.raises(wrk.BenchError, match="no BENCH-REPORT"):
+        wrk.parse_report(RECORDED.split("BENCH-REPORT", maxsplit=1)[0])
 
 
 def test_the_probe_runs_through_the_middle_of_the_load() -> None:
@@ -176,9 +176,9 @@ def test_the_probe_runs_through_the_middle_of_the_load() -> None:
 
 
 def loop_round(counts: dict[str, int], p50_us: int = 3000) -> perf.LoopRound:
-    idle = perf.parse_report(RECORDED)
+    idle = wrk.parse_report(RECORDED)
     raw = dict(json.loads(RECORDED_SIGN_UPS.split(" ", 1)[1]), p50_us=p50_us, **counts)
-    load = perf.parse_report(f"BENCH-REPORT {json.dumps(raw)}")
+    load = wrk.parse_report(f"BENCH-REPORT {json.dumps(raw)}")
     return perf.LoopRound(idle=idle, probe=load, load=load)
 
 
