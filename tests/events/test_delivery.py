@@ -5,7 +5,6 @@ followed, answer bodies read no further than the cap, one log line per failed at
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from api.policy import TenantPolicy, load_policy
 from api.policy.store import PolicyStore
 from api.settings import Settings
 from tests.helpers import TESTS
-from tests.helpers.events import SECRET_ENV, delivery, new_secret, running
+from tests.helpers.events import SECRET_ENV, delivery, running
 from tests.helpers.processes import free_port
 from tests.helpers.receiver import Receiver, Reply, Silent, receiving
 
@@ -30,19 +29,6 @@ BODY_CAP = 4096  # the most of an answer's body the README says regapi reads (it
 FAST = RetrySchedule(steps=(0.05, 0.05, 0.05))  # four attempts within a second
 SHORT = Timeouts(connect=2.0, read=2.0, total=4.0)
 TENANT = "events-test"
-
-
-@pytest.fixture
-def secret(monkeypatch: pytest.MonkeyPatch) -> str:
-    value = new_secret()
-    monkeypatch.setenv(SECRET_ENV, value)
-    return value
-
-
-@pytest.fixture
-def receiver(secret: str) -> Iterator[Receiver]:
-    with receiving(secret) as started:
-        yield started
 
 
 def count(outcome: str) -> float:

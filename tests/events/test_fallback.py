@@ -12,16 +12,8 @@ from api.events.fallback import FallbackQueue
 from api.events.model import DeliveryStatus
 from api.events.wiring import build
 from api.settings import Settings
-from tests.helpers.events import SECRET_ENV, delivery, new_secret, running
-from tests.helpers.receiver import Receiver, Silent, receiving
-
-
-@pytest.fixture
-def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
-    secret = new_secret()
-    monkeypatch.setenv(SECRET_ENV, secret)
-    with receiving(secret) as started:
-        yield started
+from tests.helpers.events import delivery, running
+from tests.helpers.receiver import Receiver, Silent
 
 
 @pytest.fixture

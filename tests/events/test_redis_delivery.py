@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Iterator
 
 import pytest
 
@@ -17,17 +16,9 @@ from api.events.schedule import RetrySchedule
 from api.events.transport import Timeouts
 from api.events.wiring import EventsRuntime, build
 from api.settings import Settings
-from tests.helpers.events import SECRET_ENV, delivery, new_secret, running
+from tests.helpers.events import delivery, running
 from tests.helpers.processes import free_port
-from tests.helpers.receiver import Receiver, Reply, receiving
-
-
-@pytest.fixture
-def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
-    secret = new_secret()
-    monkeypatch.setenv(SECRET_ENV, secret)
-    with receiving(secret) as started:
-        yield started
+from tests.helpers.receiver import Receiver, Reply
 
 
 @pytest.fixture

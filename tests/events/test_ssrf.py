@@ -4,7 +4,6 @@ refused, every resolved address counts, and the connection goes to the address t
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import pytest
 
@@ -13,8 +12,8 @@ from api.events.schedule import RetrySchedule
 from api.events.ssrf import AddressRefusedError, Guard, refusal
 from api.events.wiring import build
 from api.settings import Settings
-from tests.helpers.events import SECRET_ENV, delivery, new_secret, running
-from tests.helpers.receiver import Receiver, receiving
+from tests.helpers.events import delivery, running
+from tests.helpers.receiver import Receiver
 
 ONCE = RetrySchedule(steps=())  # one attempt, then FAILED
 
@@ -44,14 +43,6 @@ INTERNAL = [
     "feff::1",
 ]
 PUBLIC = ["93.184.216.34", "8.8.8.8", "2606:4700:4700::1111", "2a00:1450:4001::1"]
-
-
-@pytest.fixture
-def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
-    secret = new_secret()
-    monkeypatch.setenv(SECRET_ENV, secret)
-    with receiving(secret) as started:
-        yield started
 
 
 @pytest.mark.parametrize("address", INTERNAL)
