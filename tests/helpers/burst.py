@@ -27,6 +27,14 @@ def burst(
 
 def burst_to(targets: Sequence[Target], requests: Sequence[Request], timeout: float = 60.0) -> list[dict[str, Any]]:
     """As `burst`, each request to its own server with its own headers (several processes, addresses)."""
+    bodies = [{"query": query, "variables": dict(variables)} for query, variables in requests]
+    return burst_bodies(targets, bodies, timeout)
+
+
+def burst_bodies(
+    targets: Sequence[Target], requests: Sequence[Mapping[str, Any]], timeout: float = 60.0
+) -> list[dict[str, Any]]:
+    """As `burst_to`, with whole request bodies (a persisted query's `extensions`, say)."""
     clients = [httpx.Client(base_url=url, headers=dict(headers), timeout=timeout) for url, headers in targets]
     barrier = threading.Barrier(len(requests))
     bodies: list[dict[str, Any] | BaseException] = [RuntimeError("not sent")] * len(requests)
@@ -36,8 +44,7 @@ def burst_to(targets: Sequence[Target], requests: Sequence[Request], timeout: fl
         try:
             client.get("/healthz").raise_for_status()  # the connection is open before the release
             barrier.wait(timeout)
-            query, variables = requests[index]
-            response = client.post("/graphql", json={"query": query, "variables": dict(variables)})
+            response = client.post("/graphql", json=dict(requests[index]))
             bodies[index] = record(response.json()) if response.status_code == 200 else RuntimeError(response.text)
         except BaseException as exc:
             bodies[index] = exc

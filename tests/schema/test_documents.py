@@ -7,6 +7,7 @@ import hashlib
 from typing import Any
 
 from api.schema import build_schema
+from tests.helpers.burst import burst_bodies
 from tests.helpers.client import Api
 from tests.helpers.documents import REGISTRATION_FORM
 
@@ -103,3 +104,20 @@ def test_the_memory_of_documents_and_hashes_is_bounded() -> None:
     assert evicted.errors[0].extensions == {"code": "PERSISTED_QUERY_NOT_FOUND"}
     kept = schema.documents.verdict(None, {"persistedQuery": {"version": 1, "sha256Hash": _sha(texts[2])}})
     assert kept.document is not None
+
+
+def test_persisted_queries_hold_under_a_burst(embedded_api: Api) -> None:
+    """Released together: one new document sent with its hash by many clients, many new documents at once,
+    and a document sent before asked for by hash alone; every one answers, and every hash is known after."""
+    known = "query Known { __typename }"
+    embedded_api.http.post("/graphql", json=_persisted(_sha(known), known))
+    shared = "query Shared { __typename }"
+    distinct = [f"query Distinct{n} {{ __typename }}" for n in range(12)]
+    bodies = [_persisted(_sha(shared), shared)] * 12 + [_persisted(_sha(text), text) for text in distinct]
+    bodies += [_persisted(_sha(known))] * 12
+    target = (embedded_api.http.base_url, dict(embedded_api.http.headers))
+    answers = burst_bodies([target] * len(bodies), bodies)
+    assert all(answer == {"data": {"__typename": "Query"}} for answer in answers), answers
+    for text in [shared, *distinct]:
+        by_hash = embedded_api.http.post("/graphql", json=_persisted(_sha(text))).json()
+        assert by_hash == {"data": {"__typename": "Query"}}
